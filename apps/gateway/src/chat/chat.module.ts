@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { LlmProviderModule } from '@breakwater/llm-provider';
+import { CallerGuard } from '../auth/caller.guard';
+import { ChatController } from './chat.controller';
+import { ChatService } from './chat.service';
+
+@Module({
+  imports: [LlmProviderModule],
+  providers: [ChatService, CallerGuard],
+  controllers: [ChatController],
+})
+export class ChatModule {}

@@ -1,0 +1,36 @@
+import { Logger } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DestinationStream } from 'pino';
+import { AppConfig } from '@breakwater/config';
+import { createHttpApp } from '@breakwater/http';
+import { GatewayModule } from './gateway.module';
+import { RequestValidationPipe } from './http/validation.pipe';
+
+/** The gateway application, initialised but not listening: main.ts and the e2e tests both start it. */
+export async function createGatewayApp(
+  config: AppConfig,
+  logDestination?: DestinationStream,
+): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(GatewayModule.forRoot(config, logDestination), config);
+  app.useGlobalPipes(new RequestValidationPipe());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Breakwater')
+      .setDescription(
+        'An OpenAI-compatible LLM gateway: cache, limits, circuit breakers and a durable queue.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  if (config.callers.devCaller) {
+    new Logger('Callers').warn(
+      'No CALLERS_FILE: the development admin caller "dev" is active (its key is in the README); set CALLERS_FILE before exposing the gateway',
+    );
+  }
+  return app;
+}

@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DestinationStream } from 'pino';
+import { AppConfig, ConfigModule } from '@breakwater/config';
+import { HealthModule } from '@breakwater/health';
+import { ObservabilityModule } from '@breakwater/observability';
+import { RedisModule } from '@breakwater/redis';
+import { ChatModule } from './chat/chat.module';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: AppConfig, logDestination?: DestinationStream): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot(config, logDestination),
+        RedisModule,
+        HealthModule,
+        ChatModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
+import { GatewayError } from '@breakwater/contracts';
+import { flattenValidationErrors } from '@breakwater/config';
+
+/**
+ * Validates bodies against their DTOs and answers 400 INVALID_REQUEST naming the first field at fault
+ * (`param`) and every problem in the message. Handlers receive the body as sent (no transformation).
+ */
+@Injectable()
+export class RequestValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      transform: false,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => {
+        const problems = flattenValidationErrors(errors);
+        return GatewayError.invalid(problems[0]?.path ?? 'body', problems.map((p) => p.message).join('; '));
+      },
+    });
+  }
+
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw GatewayError.invalid('body', 'request body must be a JSON object');
+    }
+    return super.transform(value, metadata);
+  }
+}

@@ -1,0 +1,44 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+export class CallerLimitsEntry {
+  @IsOptional() @IsInt() @Min(1) per_minute?: number;
+  @IsOptional() @IsInt() @Min(1) per_hour?: number;
+  @IsOptional() @IsInt() @Min(1) per_day?: number;
+  @IsOptional() @IsInt() @Min(1) concurrency?: number;
+  @IsOptional() @IsInt() @Min(1) tokens_per_day?: number;
+  @IsOptional() @IsNumber() @Min(0) cost_usd_per_day?: number;
+}
+
+export class CallerCacheEntry {
+  @IsOptional() @IsBoolean() enabled?: boolean;
+  @IsOptional() @IsInt() @Min(1) ttl_seconds?: number;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'namespace must be 1-64 of A-Z a-z 0-9 _ . -' })
+  namespace?: string;
+}
+
+/** One entry of `CALLERS_FILE`, as users write it. */
+export class CallerEntry {
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'id must be 1-64 of A-Z a-z 0-9 _ . -' }) id!: string;
+  @IsOptional() @IsString() @MinLength(8) key?: string;
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/i, { message: 'key_sha256 must be 64 hex characters' })
+  key_sha256?: string;
+  @IsOptional() @IsIn(['caller', 'admin']) role?: 'caller' | 'admin';
+  @IsOptional() @ValidateNested() @Type(() => CallerLimitsEntry) limits?: CallerLimitsEntry;
+  @IsOptional() @ValidateNested() @Type(() => CallerLimitsEntry) end_user_limits?: CallerLimitsEntry;
+  @IsOptional() @ValidateNested() @Type(() => CallerCacheEntry) cache?: CallerCacheEntry;
+  @IsOptional() @IsString() @MinLength(16) webhook_secret?: string;
+}

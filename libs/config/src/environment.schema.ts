@@ -1,0 +1,76 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads the raw string (`obj[key]`): implicit conversion would have made "false" true already. */
+function toBoolean({ obj, key }: { obj: Record<string, unknown>; key: string }): unknown {
+  const value = obj[key];
+  if (typeof value !== 'string') return value;
+  const text = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no'].includes(text)) return false;
+  return value;
+}
+
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Every environment variable of the contract with its default. Defaults live here and nowhere else.
+ * Provider variables (`<P>_API_KEY`, `<P>_BASE_URL`, `<P>_RPM`) are validated by ProviderEnvironment.
+ */
+export class EnvironmentSchema {
+  @IsInt() @Min(1) @Max(65535) PORT: number = 3000;
+  @IsInt() @Min(1) @Max(65535) WORKER_PORT: number = 3001;
+  @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+  @IsString() NODE_ENV: string = 'development';
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
+  @Transform(toBoolean) @IsBoolean() RUN_WORKERS: boolean = true;
+  @IsInt() @Min(1) @Max(1000) WORKER_CONCURRENCY: number = 10;
+  @IsOptional() @IsString() CALLERS_FILE?: string;
+  @Matches(/^[a-z]+\/.+$/, { message: 'DEFAULT_MODEL must be provider/model, e.g. mock/echo' })
+  DEFAULT_MODEL: string = 'mock/echo';
+  @IsInt() @Min(1) CACHE_TTL_SECONDS: number = 3600;
+  @IsInt() @Min(0) CACHE_L1_MAX_ENTRIES: number = 10000;
+  @IsInt() @Min(0) CACHE_STALE_IF_ERROR_SECONDS: number = 0;
+  @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE: number = 500;
+  @IsInt() @Min(0) GLOBAL_RATE_LIMIT_PER_MINUTE: number = 0;
+  @IsNumber() @Min(0.001) LLM_TIMEOUT_SECONDS: number = 15;
+  @IsNumber() @Min(0.001) REQUEST_TIMEOUT_SECONDS: number = 20;
+  @IsInt() @Min(1) @Max(20) RETRY_MAX_ATTEMPTS: number = 3;
+  @IsInt() @Min(0) RETRY_BASE_DELAY_MS: number = 2000;
+  @IsNumber() @Min(1) @Max(100) BREAKER_ERROR_THRESHOLD_PERCENT: number = 50;
+  @IsInt() @Min(1) BREAKER_VOLUME_THRESHOLD: number = 5;
+  @IsNumber() @Min(0.001) BREAKER_RESET_TIMEOUT_SECONDS: number = 30;
+  @IsInt() @Min(1) QUEUE_MAX_SIZE: number = 1000;
+  @IsNumber() @Min(0.01) @Max(1) QUEUE_HIGH_WATERMARK: number = 0.8;
+  @IsNumber() @Min(0) @Max(1) QUEUE_LOW_WATERMARK: number = 0.6;
+  @IsInt() @Min(1) QUEUE_REQUEST_TTL_SECONDS: number = 14400;
+  @IsInt() @Min(0) QUEUE_MAX_RETRIES: number = 3;
+  @IsInt() @Min(1) QUEUE_RESULT_RETENTION_SECONDS: number = 86400;
+  @IsString() WEBHOOK_ALLOWED_HOSTS: string = '';
+  @IsInt() @Min(1024) MAX_BODY_BYTES: number = 1048576;
+  @IsOptional() @IsUrl(URL_OPTIONS) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @IsInt() @Min(0) MOCK_LATENCY_MS: number = 0;
+  @IsNumber() @Min(0) @Max(1) MOCK_FAILURE_RATE: number = 0;
+}
+
+/** `<P>_API_KEY`, `<P>_BASE_URL` and `<P>_RPM` of one provider. */
+export class ProviderEnvironment {
+  @IsOptional() @IsString() @MaxLength(4096) API_KEY?: string;
+  @IsOptional() @IsUrl(URL_OPTIONS) BASE_URL?: string;
+  @IsInt() @Min(0) RPM: number = 0;
+}

@@ -1,0 +1,8 @@
+// Configuration read once at start-up: the environment schema (class-validator), the callers file,
+// and the typed AppConfig every other lib receives. The only code that reads process.env.
+export * from './app-config';
+export * from './config.error';
+export * from './config.module';
+export * from './load-config';
+export { sha256Hex, DEV_CALLER_KEY, toCallers } from './callers-loader';
+export * from './validation-errors';

@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './config.error';
+import { loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  it('gives the contract defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ port: 3000, workerPort: 3001, maxBodyBytes: 1048576 });
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.workers).toEqual({ run: true, concurrency: 10 });
+    expect(config.models.defaultModel).toBe('mock/echo');
+    expect(config.resilience).toMatchObject({
+      llmTimeoutMs: 15000,
+      requestTimeoutMs: 20000,
+      retryMaxAttempts: 3,
+    });
+    expect(config.queue).toMatchObject({ maxSize: 1000, highWatermark: 0.8, lowWatermark: 0.6 });
+    expect(config.webhooks.allowedHosts).toEqual([]);
+    expect(config.providers.openai).toEqual({ apiKey: undefined, baseUrl: undefined, rpm: 0 });
+    expect(config.callers.devCaller).toBe(true);
+    expect(config.callers.list.map((c) => c.id)).toEqual(['dev']);
+  });
+
+  it('parses numbers, booleans, lists and provider settings', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      RUN_WORKERS: 'false',
+      LLM_TIMEOUT_SECONDS: '2.5',
+      WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com, Other.example.com ,',
+      ANTHROPIC_API_KEY: 'sk-ant-x',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999',
+      ANTHROPIC_RPM: '60',
+    });
+    expect(config.http.port).toBe(8080);
+    expect(config.workers.run).toBe(false);
+    expect(config.resilience.llmTimeoutMs).toBe(2500);
+    expect(config.webhooks.allowedHosts).toEqual(['hooks.example.com', 'other.example.com']);
+    expect(config.providers.anthropic).toEqual({
+      apiKey: 'sk-ant-x',
+      baseUrl: 'http://127.0.0.1:9999',
+      rpm: 60,
+    });
+  });
+
+  it('treats NAME= (empty) as unset', () => {
+    expect(loadConfig({ PORT: '', OPENAI_API_KEY: '' }).http.port).toBe(3000);
+    expect(loadConfig({ OPENAI_API_KEY: '' }).providers.openai.apiKey).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['RUN_WORKERS', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['REDIS_URL', 'http://localhost'],
+    ['MOCK_FAILURE_RATE', '2'],
+    ['QUEUE_HIGH_WATERMARK', '1.5'],
+    ['OPENAI_RPM', '-1'],
+    ['GEMINI_BASE_URL', 'not a url'],
+  ])('stops with a message naming %s when it is %p', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('never echoes a key in its message', () => {
+    expect(() => loadConfig({ OPENAI_API_KEY: 'x'.repeat(5000) })).toThrow(/OPENAI_API_KEY/);
+    expect(() => loadConfig({ OPENAI_API_KEY: 'x'.repeat(5000) })).not.toThrow(/xxxx/);
+  });
+
+  it('wants the low watermark below the high one', () => {
+    expect(() => loadConfig({ QUEUE_LOW_WATERMARK: '0.9' })).toThrow('QUEUE_LOW_WATERMARK');
+  });
+
+  it('refuses to start in production without callers, and starts with them', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('CALLERS_FILE');
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'callers.json');
+    writeFileSync(file, JSON.stringify([{ id: 'svc', key: 'a-long-key-1' }]));
+    const config = loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file });
+    expect(config.callers).toMatchObject({ devCaller: false, file });
+    expect(config.callers.list.map((c) => c.id)).toEqual(['svc']);
+  });
+});

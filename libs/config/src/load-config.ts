@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { REMOTE_PROVIDER_IDS, RemoteProviderId } from '@breakwater/contracts';
+import { AppConfig, ProviderSettings } from './app-config';
+import { devCaller, loadCallersFile } from './callers-loader';
+import { ConfigError } from './config.error';
+import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
+import { flattenValidationErrors } from './validation-errors';
+
+export type Environment = Record<string, string | undefined>;
+
+/**
+ * The process environment, over the values of a `.env` file in the working directory if there is one
+ * (the real environment wins).
+ */
+export function processEnvironment(): Environment {
+  const file = '.env';
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** Validates the environment and builds the typed configuration; throws ConfigError naming the variable. */
+export function loadConfig(environment: Environment = processEnvironment()): AppConfig {
+  const env = validated(EnvironmentSchema, withoutBlanks(environment), '');
+  if (env.QUEUE_LOW_WATERMARK >= env.QUEUE_HIGH_WATERMARK) {
+    throw new ConfigError('QUEUE_LOW_WATERMARK must be below QUEUE_HIGH_WATERMARK');
+  }
+  const production = env.NODE_ENV === 'production';
+  const callers = env.CALLERS_FILE ? loadCallersFile(env.CALLERS_FILE) : undefined;
+  if (!callers && production) {
+    throw new ConfigError(
+      'CALLERS_FILE is required when NODE_ENV=production: the gateway will not start open',
+    );
+  }
+  return {
+    env: { nodeEnv: env.NODE_ENV, production },
+    http: { port: env.PORT, workerPort: env.WORKER_PORT, maxBodyBytes: env.MAX_BODY_BYTES },
+    log: { level: env.LOG_LEVEL },
+    redis: { url: env.REDIS_URL },
+    workers: { run: env.RUN_WORKERS, concurrency: env.WORKER_CONCURRENCY },
+    models: { defaultModel: env.DEFAULT_MODEL },
+    cache: {
+      ttlSeconds: env.CACHE_TTL_SECONDS,
+      l1MaxEntries: env.CACHE_L1_MAX_ENTRIES,
+      staleIfErrorSeconds: env.CACHE_STALE_IF_ERROR_SECONDS,
+    },
+    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, globalPerMinute: env.GLOBAL_RATE_LIMIT_PER_MINUTE },
+    resilience: {
+      llmTimeoutMs: Math.round(env.LLM_TIMEOUT_SECONDS * 1000),
+      requestTimeoutMs: Math.round(env.REQUEST_TIMEOUT_SECONDS * 1000),
+      retryMaxAttempts: env.RETRY_MAX_ATTEMPTS,
+      retryBaseDelayMs: env.RETRY_BASE_DELAY_MS,
+      breaker: {
+        errorThresholdPercent: env.BREAKER_ERROR_THRESHOLD_PERCENT,
+        volumeThreshold: env.BREAKER_VOLUME_THRESHOLD,
+        resetTimeoutMs: Math.round(env.BREAKER_RESET_TIMEOUT_SECONDS * 1000),
+      },
+    },
+    queue: {
+      maxSize: env.QUEUE_MAX_SIZE,
+      highWatermark: env.QUEUE_HIGH_WATERMARK,
+      lowWatermark: env.QUEUE_LOW_WATERMARK,
+      requestTtlSeconds: env.QUEUE_REQUEST_TTL_SECONDS,
+      maxRetries: env.QUEUE_MAX_RETRIES,
+      resultRetentionSeconds: env.QUEUE_RESULT_RETENTION_SECONDS,
+    },
+    webhooks: {
+      allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    },
+    tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
+    providers: providerSettings(environment),
+    mock: { latencyMs: env.MOCK_LATENCY_MS, failureRate: env.MOCK_FAILURE_RATE },
+    callers: { list: callers ?? [devCaller()], devCaller: !callers, file: env.CALLERS_FILE },
+  };
+}
+
+function providerSettings(environment: Environment): Record<RemoteProviderId, ProviderSettings> {
+  const entries = REMOTE_PROVIDER_IDS.map((id) => {
+    const prefix = `${id.toUpperCase()}_`;
+    const own = Object.fromEntries(
+      Object.entries(withoutBlanks(environment))
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, value]) => [name.slice(prefix.length), value]),
+    );
+    const env = validated(ProviderEnvironment, own, prefix);
+    return [id, { apiKey: env.API_KEY, baseUrl: env.BASE_URL, rpm: env.RPM }] as const;
+  });
+  return Object.fromEntries(entries) as Record<RemoteProviderId, ProviderSettings>;
+}
+
+function validated<T extends object>(schema: new () => T, values: Environment, prefix: string): T {
+  const instance = plainToInstance(schema, values, {
+    enableImplicitConversion: true,
+    exposeDefaultValues: true,
+  });
+  const problems = flattenValidationErrors(validateSync(instance));
+  if (problems.length > 0) {
+    const { path } = problems[0];
+    const given = values[path];
+    const messages = problems
+      .filter((problem) => problem.path === path)
+      .map((problem) => prefix + problem.message);
+    throw new ConfigError(
+      `Invalid environment variable ${prefix}${path}: ${messages.join('; ')}` +
+        (given === undefined || /KEY|SECRET/.test(path) ? '' : ` (got "${given}")`),
+    );
+  }
+  return instance;
+}
+
+/** `NAME=` in a .env file means unset, as users expect. */
+function withoutBlanks(environment: Environment): Environment {
+  return Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+}

@@ -1,0 +1,7 @@
+// Pure TypeScript shared by every lib and app: the OpenAI wire types, error codes and GatewayError,
+// provider ids and the Caller. No Nest, no I/O.
+export * from './openai.types';
+export * from './error-code';
+export * from './gateway-error';
+export * from './provider-id';
+export * from './caller';

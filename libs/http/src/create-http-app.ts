@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import { Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppConfig } from '@breakwater/config';
+import { Metrics, requestLogFields } from '@breakwater/observability';
+import { ContractExceptionFilter } from './contract-exception.filter';
+
+const MAX_REQUEST_ID_LENGTH = 128;
+const PRINTABLE = /^[\x20-\x7e]+$/;
+
+/**
+ * The caller's `x-request-id` when it is usable (printable ASCII, up to 128 characters, so it cannot
+ * forge log lines), else a new UUID.
+ */
+export function requestIdOf(raw: IncomingMessage): string {
+  const given = raw.headers['x-request-id'];
+  if (typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE.test(given))
+    return given;
+  return randomUUID();
+}
+
+/**
+ * A Nest application on Fastify with the platform's promises installed: body limit, request ids echoed
+ * on every response, route and metric recorded for every request, contract errors for every failure
+ * (Nest routes Fastify's own errors through the global filter too).
+ */
+export async function createHttpApp(module: unknown, config: AppConfig): Promise<NestFastifyApplication> {
+  const bodyLimit = config.http.maxBodyBytes;
+  const adapter = new FastifyAdapter({
+    bodyLimit,
+    logger: false,
+    genReqId: (raw: IncomingMessage) => {
+      const id = requestIdOf(raw);
+      (raw as IncomingMessage & { id?: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as Type, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.useGlobalFilters(new ContractExceptionFilter(bodyLimit));
+
+  const metrics = app.get(Metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    requestLogFields(request.raw).route = request.routeOptions.url ?? 'unmatched';
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // JSON only: a text/plain body is 415, not a string for validation to puzzle over.
+  fastify.removeContentTypeParser('text/plain');
+  return app;
+}

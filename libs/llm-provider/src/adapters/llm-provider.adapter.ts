@@ -1,0 +1,18 @@
+import { ChatCompletion, ChatCompletionRequest, ProviderId } from '@breakwater/contracts';
+
+/** A request as one provider receives it: `model` is that provider's own name, without the prefix. */
+export type ProviderRequest = ChatCompletionRequest;
+
+/**
+ * One provider: its mapping from and to OpenAI's shapes and its call, nothing else. Retries, breakers,
+ * fallbacks and accounting live in the registry. Errors are thrown as ProviderError.
+ */
+export interface LlmProviderAdapter {
+  readonly id: ProviderId;
+  /** Whether the adapter has what it needs to call out (its API key). */
+  readonly configured: boolean;
+  complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion>;
+}
+
+/** Multi-binding token: every adapter of the process. */
+export const LLM_PROVIDER_ADAPTERS = Symbol('LLM_PROVIDER_ADAPTERS');

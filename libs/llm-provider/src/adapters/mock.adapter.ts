@@ -1,0 +1,83 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@breakwater/config';
+import { ChatCompletion, FinishReason } from '@breakwater/contracts';
+import { schemaInstance } from '../json-schema-instance';
+import { ProviderError } from '../provider-error';
+import { estimatePromptTokens, estimateTokens, messageText } from '../token-estimate';
+import { LlmProviderAdapter, ProviderRequest } from './llm-provider.adapter';
+
+/**
+ * The development provider: answers in-process with content derived from the messages, so the same
+ * conversation always gets the same answer and different ones differ. `MOCK_LATENCY_MS` and
+ * `MOCK_FAILURE_RATE` shape it; `max_tokens` truncates it with finish_reason `length`.
+ */
+@Injectable()
+export class MockAdapter implements LlmProviderAdapter {
+  readonly id = 'mock' as const;
+  readonly configured = true;
+
+  constructor(private readonly config: AppConfig) {}
+
+  async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
+    const { latencyMs, failureRate } = this.config.mock;
+    if (latencyMs > 0) {
+      await sleep(latencyMs, undefined, { signal }).catch(() => {
+        throw new ProviderError('transient', 'mock provider timed out');
+      });
+    }
+    if (failureRate > 0 && Math.random() < failureRate) {
+      throw new ProviderError('transient', 'mock provider failure (MOCK_FAILURE_RATE)', { status: 503 });
+    }
+    const digest = createHash('sha256').update(JSON.stringify(request.messages)).digest('hex').slice(0, 12);
+    const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
+    const text = lastUser ? messageText(lastUser) : '';
+    const { content, finishReason } = this.truncated(this.content(request, text, digest), request);
+    const promptTokens = estimatePromptTokens(request.messages);
+    const completionTokens = estimateTokens(content);
+    return {
+      id: `chatcmpl-${randomUUID()}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: request.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content, refusal: null },
+          finish_reason: finishReason,
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      },
+      system_fingerprint: 'breakwater-mock',
+    };
+  }
+
+  private content(request: ProviderRequest, text: string, digest: string): string {
+    const format = request.response_format;
+    if (format?.type === 'json_schema') {
+      return JSON.stringify(
+        schemaInstance(format.json_schema.schema ?? { type: 'object' }, `mock-${digest}`),
+      );
+    }
+    if (format?.type === 'json_object') return JSON.stringify({ answer: text, digest });
+    return `mock-${digest}: ${text}`;
+  }
+
+  /** JSON answers are never cut (a cut would make them invalid); text answers honour max_tokens. */
+  private truncated(
+    content: string,
+    request: ProviderRequest,
+  ): { content: string; finishReason: FinishReason } {
+    const limit = request.max_completion_tokens ?? request.max_tokens;
+    const json = request.response_format && request.response_format.type !== 'text';
+    if (limit === undefined || json || estimateTokens(content) <= limit)
+      return { content, finishReason: 'stop' };
+    return { content: content.slice(0, limit * 4), finishReason: 'length' };
+  }
+}

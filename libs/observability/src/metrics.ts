@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LLM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Every Prometheus instrument of the process, with the contract's names. One registry per instance, so
+ * two gateways in one test process do not collide.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly llmRequests = new Counter({
+    name: 'llm_requests_total',
+    help: 'Provider calls by provider, model and outcome (success, error, unavailable).',
+    labelNames: ['provider', 'model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly llmRequestDuration = new Histogram({
+    name: 'llm_request_duration_seconds',
+    help: 'Provider call duration (one attempt).',
+    labelNames: ['provider', 'model'] as const,
+    buckets: LLM_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly llmTokens = new Counter({
+    name: 'llm_tokens_total',
+    help: 'Tokens by provider, model and type (input, output).',
+    labelNames: ['provider', 'model', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly llmCost = new Counter({
+    name: 'llm_cost_usd_total',
+    help: 'Provider cost in USD by provider and model.',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
