@@ -44,6 +44,8 @@ export abstract class AppConfig {
   abstract readonly webhooks: { allowedHosts: string[] };
   abstract readonly tracing: { otlpEndpoint?: string };
   abstract readonly providers: Record<RemoteProviderId, ProviderSettings>;
+  /** OpenRouter's app attribution headers (`HTTP-Referer`, `X-Title`). */
+  abstract readonly openRouter: { httpReferer?: string; appTitle: string };
   abstract readonly mock: { latencyMs: number; failureRate: number };
   /** The callers; `devCaller` is true when none were configured and the `dev`/`dev-key` admin stands in. */
   abstract readonly callers: { list: Caller[]; devCaller: boolean; file?: string };

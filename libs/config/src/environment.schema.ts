@@ -64,6 +64,8 @@ export class EnvironmentSchema {
   @IsString() WEBHOOK_ALLOWED_HOSTS: string = '';
   @IsInt() @Min(1024) MAX_BODY_BYTES: number = 1048576;
   @IsOptional() @IsUrl(URL_OPTIONS) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @IsOptional() @IsUrl(URL_OPTIONS) OPENROUTER_HTTP_REFERER?: string;
+  @IsString() @MaxLength(128) OPENROUTER_APP_TITLE: string = 'Breakwater';
   @IsInt() @Min(0) MOCK_LATENCY_MS: number = 0;
   @IsNumber() @Min(0) @Max(1) MOCK_FAILURE_RATE: number = 0;
 }

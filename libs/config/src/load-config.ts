@@ -73,6 +73,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
     },
     tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
     providers: providerSettings(environment),
+    openRouter: { httpReferer: env.OPENROUTER_HTTP_REFERER, appTitle: env.OPENROUTER_APP_TITLE },
     mock: { latencyMs: env.MOCK_LATENCY_MS, failureRate: env.MOCK_FAILURE_RATE },
     callers: { list: callers ?? [devCaller()], devCaller: !callers, file: env.CALLERS_FILE },
   };
