@@ -126,7 +126,7 @@ describe('POST /v1/chat/completions on the mock provider', () => {
 
 describe('the mock provider shaped by MOCK_FAILURE_RATE and MOCK_LATENCY_MS', () => {
   it('answers 503 PROVIDER_UNAVAILABLE with Retry-After when every call fails', async () => {
-    const gateway = await startGateway({ MOCK_FAILURE_RATE: '1' });
+    const gateway = await startGateway({ MOCK_FAILURE_RATE: '1', RETRY_BASE_DELAY_MS: '10' });
     try {
       const response = await postJson(`${gateway.url}/v1/chat/completions`, {
         model: 'mock/echo',

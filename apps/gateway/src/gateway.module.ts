@@ -4,6 +4,7 @@ import { AppConfig, ConfigModule } from '@breakwater/config';
 import { HealthModule } from '@breakwater/health';
 import { ObservabilityModule } from '@breakwater/observability';
 import { RedisModule } from '@breakwater/redis';
+import { AdminModule } from './admin/admin.module';
 import { ChatModule } from './chat/chat.module';
 
 @Module({})
@@ -17,6 +18,7 @@ export class GatewayModule {
         RedisModule,
         HealthModule,
         ChatModule,
+        AdminModule,
       ],
     };
   }

@@ -3,5 +3,7 @@
 export * from './adapters/llm-provider.adapter';
 export * from './llm-provider.module';
 export * from './llm-provider.registry';
+export * from './pricing';
 export * from './provider-error';
+export * from './resilience/circuit-breakers';
 export * from './token-estimate';

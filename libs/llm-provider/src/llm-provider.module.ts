@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { LLM_PROVIDER_ADAPTERS, LlmProviderAdapter } from './adapters/llm-provider.adapter';
 import { MockAdapter } from './adapters/mock.adapter';
 import { ProviderRegistry } from './llm-provider.registry';
+import { Pricing } from './pricing';
+import { CircuitBreakers } from './resilience/circuit-breakers';
+import { StructuredOutput } from './structured-output';
 
 @Module({
   providers: [
@@ -11,6 +14,9 @@ import { ProviderRegistry } from './llm-provider.registry';
       useFactory: (...adapters: LlmProviderAdapter[]) => adapters,
       inject: [MockAdapter],
     },
+    CircuitBreakers,
+    StructuredOutput,
+    Pricing,
     ProviderRegistry,
   ],
   exports: [ProviderRegistry],

@@ -21,7 +21,8 @@ export class ProviderError extends Error {
   }
 }
 
-type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined> | undefined;
+type HeaderSource =
+  { get(name: string): string | null } | Record<string, string | string[] | undefined> | undefined;
 
 function header(headers: HeaderSource, name: string): string | undefined {
   if (!headers) return undefined;
@@ -52,7 +53,8 @@ export function providerErrorFromStatus(
   cause?: unknown,
 ): ProviderError {
   const text = `${status} ${message}`.trim();
-  if (status === 429) return new ProviderError('rate_limited', text, { status, retryAfterMs: retryAfterMs(headers), cause });
+  if (status === 429)
+    return new ProviderError('rate_limited', text, { status, retryAfterMs: retryAfterMs(headers), cause });
   if (status === 401 || status === 403) return new ProviderError('auth', text, { status, cause });
   if (status === 408 || status === 409 || status >= 500) {
     return new ProviderError('transient', text, { status, retryAfterMs: retryAfterMs(headers), cause });

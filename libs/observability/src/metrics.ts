@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LLM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -46,6 +46,13 @@ export class Metrics {
     name: 'llm_cost_usd_total',
     help: 'Provider cost in USD by provider and model.',
     labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitBreakerState = new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['provider'] as const,
     registers: [this.registry],
   });
 

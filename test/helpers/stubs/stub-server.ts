@@ -66,7 +66,12 @@ export class StubServer {
     } catch {
       // not JSON: keep the text
     }
-    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body,
+    };
     this.requests.push(recorded);
     const reply = await (this.once.shift() ?? this.handler)(recorded);
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));

@@ -7,6 +7,8 @@ import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { ChatService } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import { directivesOf } from './request-directives';
+import { clientGone } from '../http/client-gone';
 
 @ApiTags('chat')
 @ApiBearerAuth()
@@ -25,7 +27,12 @@ export class ChatController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatCompletion> {
-    const outcome = await this.chat.complete(caller, body as ChatCompletionRequest, clientGone(reply));
+    const outcome = await this.chat.complete(
+      caller,
+      body as ChatCompletionRequest,
+      directivesOf(request.headers),
+      clientGone(reply),
+    );
     reply.header('x-provider', outcome.provider).header('x-model', outcome.model);
     Object.assign(requestLogFields(request.raw), {
       provider: outcome.provider,
@@ -36,13 +43,4 @@ export class ChatController {
     });
     return outcome.completion;
   }
-}
-
-/** Aborted when the client disconnects before its answer, so no provider work runs for nobody. */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }

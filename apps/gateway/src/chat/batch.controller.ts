@@ -1,0 +1,110 @@
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { flattenValidationErrors } from '@breakwater/config';
+import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
+import { errorBody, toGatewayError } from '@breakwater/http';
+import { AppConfig } from '@breakwater/config';
+import { CallerGuard } from '../auth/caller.guard';
+import { CurrentCaller } from '../auth/current-caller.decorator';
+import { clientGone } from '../http/client-gone';
+import { ChatService } from './chat.service';
+import { BatchRequestDto } from './dto/batch-request.dto';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import { RequestDirectives, directivesOf } from './request-directives';
+
+export interface BatchItemResult {
+  status: number;
+  body: unknown;
+}
+
+/** Items of one batch in flight at once, unless the caller's own concurrency limit is lower. */
+const BATCH_PARALLELISM = 8;
+
+@ApiTags('chat')
+@ApiBearerAuth()
+@ApiSecurity('x-api-key')
+@UseGuards(CallerGuard)
+@Controller('v1')
+export class BatchController {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Each item answered as the single endpoint would, in order; the request headers apply to every item. */
+  @Post('batch')
+  @HttpCode(200)
+  @ApiOkResponse({
+    description: '{"results": [{"status": 200, "body": <chat.completion>}, ...]} in request order.',
+  })
+  async run(
+    @Body() body: BatchRequestDto,
+    @CurrentCaller() caller: Caller,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ results: BatchItemResult[] }> {
+    const directives = directivesOf(request.headers);
+    const signal = clientGone(reply);
+    const parallelism = Math.min(BATCH_PARALLELISM, caller.limits.concurrency ?? BATCH_PARALLELISM);
+    const results = await inParallel(body.requests, parallelism, (item, index) =>
+      this.item(caller, item, index, directives, signal, request.id),
+    );
+    return { results };
+  }
+
+  private async item(
+    caller: Caller,
+    item: unknown,
+    index: number,
+    directives: RequestDirectives,
+    signal: AbortSignal,
+    requestId: string,
+  ): Promise<BatchItemResult> {
+    try {
+      await assertValidItem(item, index);
+      const outcome = await this.chat.complete(caller, item as ChatCompletionRequest, directives, signal);
+      return { status: 200, body: outcome.completion };
+    } catch (exception) {
+      const { error } = toGatewayError(exception, this.config.http.maxBodyBytes);
+      return { status: error.status, body: errorBody(error, requestId) };
+    }
+  }
+}
+
+async function assertValidItem(item: unknown, index: number): Promise<void> {
+  const where = `requests[${index}]`;
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw GatewayError.invalid(where, `${where} must be a chat completion object`);
+  }
+  const problems = flattenValidationErrors(
+    await validate(plainToInstance(ChatCompletionRequestDto, item)),
+    where,
+  );
+  if (problems.length > 0) {
+    throw GatewayError.invalid(problems[0].path, problems.map((problem) => problem.message).join('; '));
+  }
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight, keeping results in input order. (p-limit and
+ * p-map do this but ship as ES modules only, which this CommonJS build cannot require.)
+ */
+async function inParallel<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
