@@ -56,6 +56,48 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cacheRequests = new Counter({
+    name: 'cache_requests_total',
+    help: 'Response-cache lookups by result (hit, miss, bypass, stale).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheSavedCost = new Counter({
+    name: 'cache_saved_cost_usd_total',
+    help: 'Provider cost in USD that cache hits avoided, by provider and model.',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitRejections = new Counter({
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused by a limit, by scope (caller, end_user, global, concurrency, budget, provider).',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueJobs = new Gauge({
+    name: 'queue_jobs',
+    help: 'Queued LLM jobs by state (waiting, delayed, active, local).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueJobsTotal = new Counter({
+    name: 'queue_jobs_total',
+    help: 'Queued LLM jobs by outcome (enqueued, completed, failed, expired, rejected_full).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueWait = new Histogram({
+    name: 'queue_wait_seconds',
+    help: 'Time from enqueue to completion of a queued LLM job.',
+    buckets: [0.05, 0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 1800, 3600, 14400],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
