@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, type: 'authentication_error' },
   FORBIDDEN: { status: 403, type: 'permission_error' },
   NOT_FOUND: { status: 404, type: 'not_found_error' },
+  CONFLICT: { status: 409, type: 'invalid_request_error' },
   EXPIRED: { status: 410, type: 'not_found_error' },
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error' },
@@ -16,6 +17,7 @@ export const ERROR_CODES = {
   PROVIDER_ERROR: { status: 502, type: 'api_error' },
   PROVIDER_UNAVAILABLE: { status: 503, type: 'service_unavailable' },
   QUEUE_FULL: { status: 503, type: 'service_unavailable' },
+  STORE_UNAVAILABLE: { status: 503, type: 'service_unavailable' },
   INTERNAL: { status: 500, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { LLM_PROVIDER_ADAPTERS, LlmProviderAdapter } from './adapters/llm-provider.adapter';
+import { AnthropicAdapter } from './adapters/anthropic.adapter';
+import { DeepSeekAdapter } from './adapters/deepseek.adapter';
+import { GeminiAdapter } from './adapters/gemini.adapter';
 import { MockAdapter } from './adapters/mock.adapter';
+import { OpenAiAdapter } from './adapters/openai.adapter';
+import { OpenRouterAdapter } from './adapters/openrouter.adapter';
 import { ProviderRegistry } from './llm-provider.registry';
 import { Pricing } from './pricing';
 import { CircuitBreakers } from './resilience/circuit-breakers';
@@ -9,10 +14,22 @@ import { StructuredOutput } from './structured-output';
 @Module({
   providers: [
     MockAdapter,
+    OpenAiAdapter,
+    AnthropicAdapter,
+    GeminiAdapter,
+    OpenRouterAdapter,
+    DeepSeekAdapter,
     {
       provide: LLM_PROVIDER_ADAPTERS,
       useFactory: (...adapters: LlmProviderAdapter[]) => adapters,
-      inject: [MockAdapter],
+      inject: [
+        MockAdapter,
+        OpenAiAdapter,
+        AnthropicAdapter,
+        GeminiAdapter,
+        OpenRouterAdapter,
+        DeepSeekAdapter,
+      ],
     },
     CircuitBreakers,
     StructuredOutput,

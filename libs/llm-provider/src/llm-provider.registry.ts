@@ -15,6 +15,7 @@ import { LLM_PROVIDER_ADAPTERS, LlmProviderAdapter } from './adapters/llm-provid
 import { ModelPrice, Pricing } from './pricing';
 import { ProviderError } from './provider-error';
 import { CircuitBreakers, CircuitState } from './resilience/circuit-breakers';
+import { CircuitOpenError } from './resilience/circuit-open.error';
 import { backoffDelayMs } from './resilience/retry-policy';
 import { StructuredOutput } from './structured-output';
 

@@ -1,0 +1,336 @@
+import { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import { ProviderRequest } from './llm-provider.adapter';
+import {
+  ANTHROPIC_DEFAULT_MAX_TOKENS,
+  anthropicFinishReason,
+  anthropicProviderError,
+  fromAnthropicMessage,
+  toAnthropicRequest,
+} from './anthropic.adapter';
+
+const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
+  model: 'claude-haiku-4-5',
+  messages: [{ role: 'user', content: 'hello' }],
+  ...extra,
+});
+
+const message = (content: Message['content'], extra: Partial<Message> = {}): Message =>
+  ({
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-haiku-4-5-20251001',
+    content,
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: {
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_creation_input_tokens: null,
+      cache_read_input_tokens: null,
+    },
+    ...extra,
+  }) as Message;
+
+describe('toAnthropicRequest', () => {
+  it('joins system and developer messages into the top-level system, out of the turns', () => {
+    const { params } = toAnthropicRequest(
+      ask({
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'hi' },
+          { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
+        ],
+      }),
+    );
+    expect(params.system).toBe('Be terse.\n\nAnswer in French.');
+    expect(params.messages).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+
+  it('sends no system at all when there is none', () => {
+    expect(toAnthropicRequest(ask()).params).not.toHaveProperty('system');
+  });
+
+  it('maps roles and merges consecutive turns of one role, since Anthropic alternates', () => {
+    const { params } = toAnthropicRequest(
+      ask({
+        messages: [
+          { role: 'user', content: 'one' },
+          { role: 'user', content: [{ type: 'text', text: 'two' }] },
+          { role: 'assistant', content: 'three' },
+        ],
+      }),
+    );
+    expect(params.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'one' },
+          { type: 'text', text: 'two' },
+        ],
+      },
+      { role: 'assistant', content: 'three' },
+    ]);
+  });
+
+  it('maps image parts to image blocks (base64 data URLs and http URLs) and drops empty text', () => {
+    const { params } = toAnthropicRequest(
+      ask({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: '' },
+              { type: 'text', text: 'what is this?' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+              { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(params.messages[0].content).toEqual([
+      { type: 'text', text: 'what is this?' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+    ]);
+  });
+
+  it('defaults max_tokens, and prefers max_completion_tokens over max_tokens', () => {
+    expect(toAnthropicRequest(ask()).params.max_tokens).toBe(ANTHROPIC_DEFAULT_MAX_TOKENS);
+    expect(toAnthropicRequest(ask({ max_tokens: 300 })).params.max_tokens).toBe(300);
+    expect(toAnthropicRequest(ask({ max_tokens: 300, max_completion_tokens: 200 })).params.max_tokens).toBe(
+      200,
+    );
+  });
+
+  it("clamps temperature into Anthropic's 0..1", () => {
+    expect(toAnthropicRequest(ask({ temperature: 1.8 })).params.temperature).toBe(1);
+    expect(toAnthropicRequest(ask({ temperature: 0.4 })).params.temperature).toBe(0.4);
+    expect(toAnthropicRequest(ask({ temperature: -1 })).params.temperature).toBe(0);
+    expect(toAnthropicRequest(ask()).params).not.toHaveProperty('temperature');
+  });
+
+  it('sends top_p alone, but not beside temperature (recent models refuse both)', () => {
+    expect(toAnthropicRequest(ask({ top_p: 0.9 })).params.top_p).toBe(0.9);
+    expect(toAnthropicRequest(ask({ top_p: 0.9, temperature: 0.5 })).params).not.toHaveProperty('top_p');
+  });
+
+  it('maps stop to stop_sequences and user to metadata.user_id', () => {
+    expect(toAnthropicRequest(ask({ stop: 'END' })).params.stop_sequences).toEqual(['END']);
+    expect(toAnthropicRequest(ask({ stop: ['a', 'b'] })).params.stop_sequences).toEqual(['a', 'b']);
+    expect(toAnthropicRequest(ask({ user: 'u-1' })).params.metadata).toEqual({ user_id: 'u-1' });
+  });
+
+  it('turns json_schema into a forced tool named after the schema', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } } };
+    const call = toAnthropicRequest(
+      ask({
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'thing', description: 'A thing', schema },
+        },
+      }),
+    );
+    expect(call.structuredTool).toBe('thing');
+    expect(call.params.tools).toEqual([{ name: 'thing', description: 'A thing', input_schema: schema }]);
+    expect(call.params.tool_choice).toEqual({ type: 'tool', name: 'thing' });
+  });
+
+  it('turns json_object into a forced json_object tool taking any object', () => {
+    const call = toAnthropicRequest(ask({ response_format: { type: 'json_object' } }));
+    expect(call.structuredTool).toBe('json_object');
+    expect(call.params.tools).toEqual([
+      expect.objectContaining({ name: 'json_object', input_schema: { type: 'object' } }),
+    ]);
+    expect(call.params.tool_choice).toEqual({ type: 'tool', name: 'json_object' });
+  });
+
+  it('sends no tool for a text response_format', () => {
+    const call = toAnthropicRequest(ask({ response_format: { type: 'text' } }));
+    expect(call.structuredTool).toBeUndefined();
+    expect(call.params).not.toHaveProperty('tools');
+  });
+
+  it("maps the caller's tools and each tool_choice", () => {
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'f', description: 'F', parameters: { type: 'object' } },
+      },
+    ];
+    const choice = (tool_choice: unknown) =>
+      toAnthropicRequest(ask({ tools, tool_choice })).params.tool_choice;
+    expect(toAnthropicRequest(ask({ tools })).params.tools).toEqual([
+      { name: 'f', description: 'F', input_schema: { type: 'object' } },
+    ]);
+    expect(choice('auto')).toEqual({ type: 'auto' });
+    expect(choice('required')).toEqual({ type: 'any' });
+    expect(choice('none')).toEqual({ type: 'none' });
+    expect(choice({ type: 'function', function: { name: 'f' } })).toEqual({ type: 'tool', name: 'f' });
+  });
+
+  it('maps assistant tool_calls to tool_use blocks and tool messages to user tool_result blocks', () => {
+    const { params } = toAnthropicRequest(
+      ask({
+        messages: [
+          { role: 'user', content: 'weather?' },
+          {
+            role: 'assistant',
+            content: 'Checking.',
+            tool_calls: [
+              { id: 't1', type: 'function', function: { name: 'w', arguments: '{"city":"Oslo"}' } },
+              { id: 't2', type: 'function', function: { name: 'w', arguments: 'not json' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 't1', content: 'cold' },
+          { role: 'tool', tool_call_id: 't2', content: 'unknown' },
+          { role: 'user', content: 'thanks' },
+        ],
+      }),
+    );
+    expect(params.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_use', id: 't1', name: 'w', input: { city: 'Oslo' } },
+          { type: 'tool_use', id: 't2', name: 'w', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: 'cold' },
+          { type: 'tool_result', tool_use_id: 't2', content: 'unknown' },
+          { type: 'text', text: 'thanks' },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('fromAnthropicMessage', () => {
+  it('joins text blocks into the content and maps usage', () => {
+    const completion = fromAnthropicMessage(
+      message(
+        [
+          { type: 'text', text: 'Hello ', citations: null },
+          { type: 'text', text: 'there', citations: null },
+        ],
+        {
+          usage: {
+            input_tokens: 10,
+            output_tokens: 5,
+            cache_creation_input_tokens: 3,
+            cache_read_input_tokens: 2,
+          } as Message['usage'],
+        },
+      ),
+    );
+    expect(completion).toMatchObject({
+      id: 'msg_1',
+      object: 'chat.completion',
+      model: 'claude-haiku-4-5-20251001',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }],
+      // Cache writes and reads are prompt tokens too, as in OpenAI's prompt_tokens.
+      usage: { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 },
+    });
+  });
+
+  it("returns the forced tool's input as the content with finish_reason stop", () => {
+    const completion = fromAnthropicMessage(
+      message(
+        [{ type: 'tool_use', id: 'toolu_1', name: 'thing', input: { a: 'b' }, caller: { type: 'direct' } }],
+        {
+          stop_reason: 'tool_use',
+        },
+      ),
+      'thing',
+    );
+    expect(completion.choices[0]).toMatchObject({ message: { content: '{"a":"b"}' }, finish_reason: 'stop' });
+    expect(completion.choices[0].message.tool_calls).toBeUndefined();
+  });
+
+  it("maps the caller's tool_use to tool_calls with a null content when there is no text", () => {
+    const completion = fromAnthropicMessage(
+      message(
+        [{ type: 'tool_use', id: 'toolu_1', name: 'w', input: { city: 'Oslo' }, caller: { type: 'direct' } }],
+        {
+          stop_reason: 'tool_use',
+        },
+      ),
+    );
+    expect(completion.choices[0]).toMatchObject({
+      message: {
+        content: null,
+        tool_calls: [
+          { id: 'toolu_1', type: 'function', function: { name: 'w', arguments: '{"city":"Oslo"}' } },
+        ],
+      },
+      finish_reason: 'tool_calls',
+    });
+  });
+
+  it.each([
+    ['end_turn', false, 'stop'],
+    ['stop_sequence', false, 'stop'],
+    ['pause_turn', false, 'stop'],
+    ['max_tokens', false, 'length'],
+    ['model_context_window_exceeded', false, 'length'],
+    ['tool_use', false, 'tool_calls'],
+    ['tool_use', true, 'stop'],
+    ['refusal', false, 'content_filter'],
+    [null, false, 'stop'],
+  ] as const)('maps stop_reason %s (structured %s) to %s', (reason, structured, expected) => {
+    expect(anthropicFinishReason(reason, structured)).toBe(expected);
+  });
+});
+
+describe('anthropicProviderError', () => {
+  const body = (type: string, text: string) => ({
+    type: 'error',
+    error: { type, message: text },
+    request_id: 'req_1',
+  });
+  const generated = (status: number, type: string, text: string, headers: Record<string, string> = {}) =>
+    anthropicProviderError(
+      APIError.generate(status, body(type, text), undefined, new Headers(headers)),
+      'sk-secret',
+    );
+
+  it('sorts 529 overloaded as transient', () => {
+    expect(generated(529, 'overloaded_error', 'Overloaded')).toMatchObject({
+      kind: 'transient',
+      message: '529 anthropic: Overloaded',
+      options: { status: 529 },
+    });
+  });
+
+  it('sorts 429 as rate_limited with retry-after', () => {
+    expect(generated(429, 'rate_limit_error', 'slow down', { 'retry-after': '12' })).toMatchObject({
+      kind: 'rate_limited',
+      options: { retryAfterMs: 12000 },
+    });
+  });
+
+  it("sorts 401 as auth and masks the key should Anthropic's message contain it", () => {
+    const error = generated(401, 'authentication_error', 'invalid x-api-key sk-secret');
+    expect(error).toMatchObject({ kind: 'auth', message: '401 anthropic: invalid x-api-key [redacted]' });
+    expect(error.options.cause).toBeUndefined();
+  });
+
+  it('sorts 400 and 404 as bad_request', () => {
+    expect(generated(400, 'invalid_request_error', 'max_tokens: Field required').kind).toBe('bad_request');
+    expect(generated(404, 'not_found_error', 'model: claude-x').kind).toBe('bad_request');
+  });
+
+  it('sorts aborts and connection failures as transient', () => {
+    expect(anthropicProviderError(new APIUserAbortError()).kind).toBe('transient');
+    expect(anthropicProviderError(new APIConnectionError({ message: 'Connection error.' })).kind).toBe(
+      'transient',
+    );
+    expect(anthropicProviderError(new Error('surprise')).kind).toBe('transient');
+  });
+});

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { AppConfig } from '@breakwater/config';
+import { ChatCompletion, GatewayError } from '@breakwater/contracts';
+import { RedisConnections } from '@breakwater/redis';
+import { AcceptedBody } from './llm-job';
+
+/** What a first request with an `idempotency-key` answered, replayed to every repeat within 24 h. */
+export type IdempotentAnswer =
+  | { status: 200; body: ChatCompletion; provider: string; model: string }
+  | { status: 202; body: AcceptedBody };
+
+const KEEP_SECONDS = 24 * 3600;
+const PENDING = '{"pending":true}';
+const LOCAL_ENTRIES = 10_000;
+
+/**
+ * `idempotency-key` per caller. The first request claims the key (SET NX, with a short expiry while it
+ * is in flight so a crashed request does not lock the key for a day), then stores its 200 body or its
+ * queue_id for 24 h; a repeat gets that answer back and makes no provider call and no job. A repeat
+ * while the first is still in flight gets 409. Errors are not stored: the key can be retried. While
+ * Redis is down the keys live in this process.
+ */
+@Injectable()
+export class IdempotencyStore {
+  private readonly local = new LRUCache<string, string>({ max: LOCAL_ENTRIES, ttl: KEEP_SECONDS * 1000 });
+  private readonly pendingSeconds: number;
+
+  constructor(
+    private readonly redis: RedisConnections,
+    config: AppConfig,
+  ) {
+    this.pendingSeconds = Math.ceil((config.resilience.requestTimeoutMs * 2) / 1000);
+  }
+
+  /** Undefined: the key is now this request's; an answer: replay it. Throws 409 while another holds it. */
+  async claim(callerId: string, key: string): Promise<IdempotentAnswer | undefined> {
+    const storeKey = this.keyOf(callerId, key);
+    const claimed = await this.setIfAbsent(storeKey, PENDING, this.pendingSeconds);
+    if (claimed) return undefined;
+    const stored = await this.get(storeKey);
+    if (stored === undefined || stored === PENDING) {
+      throw new GatewayError(
+        'CONFLICT',
+        'a request with this idempotency-key is still in progress: retry shortly',
+        {
+          param: 'idempotency-key',
+          retryAfterSeconds: 1,
+        },
+      );
+    }
+    return JSON.parse(stored) as IdempotentAnswer;
+  }
+
+  async save(callerId: string, key: string, answer: IdempotentAnswer): Promise<void> {
+    const storeKey = this.keyOf(callerId, key);
+    const value = JSON.stringify(answer);
+    this.local.set(storeKey, value);
+    if (this.redis.available)
+      await this.redis.client.set(storeKey, value, 'EX', KEEP_SECONDS).catch(() => undefined);
+  }
+
+  async release(callerId: string, key: string): Promise<void> {
+    const storeKey = this.keyOf(callerId, key);
+    this.local.delete(storeKey);
+    if (this.redis.available) await this.redis.client.del(storeKey).catch(() => undefined);
+  }
+
+  private keyOf(callerId: string, key: string): string {
+    return `bw:idem:v1:${callerId}:${createHash('sha256').update(key).digest('hex')}`;
+  }
+
+  private async setIfAbsent(key: string, value: string, seconds: number): Promise<boolean> {
+    if (this.redis.available) {
+      try {
+        return (await this.redis.client.set(key, value, 'EX', seconds, 'NX')) === 'OK';
+      } catch {
+        // Redis went away: fall back to this process.
+      }
+    }
+    if (this.local.has(key)) return false;
+    this.local.set(key, value, { ttl: seconds * 1000 });
+    return true;
+  }
+
+  private async get(key: string): Promise<string | undefined> {
+    if (this.redis.available) {
+      try {
+        return (await this.redis.client.get(key)) ?? undefined;
+      } catch {
+        // fall through to this process
+      }
+    }
+    return this.local.get(key);
+  }
+}

@@ -1,0 +1,66 @@
+import { ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
+
+/** Everything a worker needs to answer a queued request exactly as the gateway would have. */
+export interface LlmJobData {
+  queueId: string;
+  requestId: string;
+  callerId: string;
+  request: ChatCompletionRequest;
+  fallbackModels: string[];
+  callbackUrl?: string;
+  /** Why it was queued (`async mode`, or the provider's failure). */
+  reason: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  expiresAt: number;
+  /** The cache plan and budget reservation of the request, settled when the job ends (opaque here). */
+  cachePlan?: unknown;
+  reservation?: unknown;
+}
+
+export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'expired';
+
+/** The contract's `/v1/status/:queue_id` body. */
+export interface JobStatusBody {
+  queue_id: string;
+  status: JobStatus;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+  position?: number;
+  error?: { code: string; message: string };
+}
+
+/** A job as the status and results endpoints see it, wherever it lives. */
+export interface JobView {
+  callerId: string;
+  status: JobStatusBody;
+  result?: ChatCompletion;
+}
+
+/** The contract's 202 body. */
+export interface AcceptedBody {
+  queue_id: string;
+  status: 'queued';
+  status_url: string;
+  result_url: string;
+  expires_at: string;
+  durable: boolean;
+  reason: string;
+}
+
+export function acceptedBody(data: LlmJobData, durable: boolean): AcceptedBody {
+  return {
+    queue_id: data.queueId,
+    status: 'queued',
+    status_url: `/v1/status/${data.queueId}`,
+    result_url: `/v1/results/${data.queueId}`,
+    expires_at: new Date(data.expiresAt).toISOString(),
+    durable,
+    reason: data.reason,
+  };
+}
+
+/** The marker of a job that outlived QUEUE_REQUEST_TTL_SECONDS, in its failure reason. */
+export const EXPIRED_REASON = 'EXPIRED';

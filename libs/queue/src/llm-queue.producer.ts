@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { AppConfig } from '@breakwater/config';
+import { GatewayError } from '@breakwater/contracts';
+import { Metrics } from '@breakwater/observability';
+import { RedisConnections } from '@breakwater/redis';
+import { AcceptedBody, LlmJobData, acceptedBody } from './llm-job';
+import { LocalQueue } from './local-queue';
+import { QueueCapacity } from './queue-capacity';
+import { LLM_JOB, LLM_QUEUE, llmJobOptions } from './queue.constants';
+
+const GAUGE_REFRESH_MS = 5_000;
+const QUEUE_FULL_RETRY_SECONDS = 30;
+
+export type NewJob = Omit<LlmJobData, 'queueId' | 'createdAt' | 'expiresAt'>;
+
+/**
+ * Accepts work for later: into BullMQ (durable, shared by every replica) while Redis answers, else into
+ * this process's LocalQueue. Either way the 202 is only sent once the job is stored, so nothing
+ * accepted is lost to a crash of this request. Capacity (QUEUE_MAX_SIZE, watermarks) applies to both.
+ */
+@Injectable()
+export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('LlmQueue');
+  private readonly capacity: QueueCapacity;
+  private gaugeTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectQueue(LLM_QUEUE) private readonly queue: Queue<LlmJobData>,
+    private readonly local: LocalQueue,
+    private readonly redis: RedisConnections,
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
+    const { maxSize, highWatermark, lowWatermark } = config.queue;
+    this.capacity = new QueueCapacity(maxSize, highWatermark, lowWatermark);
+  }
+
+  onModuleInit(): void {
+    // An unhandled 'error' event would crash the process; RedisConnections already reports outages.
+    this.queue.on('error', () => undefined);
+    this.redis.onTransition((available) => {
+      if (available) void this.handOver();
+    });
+    this.gaugeTimer = setInterval(() => void this.refreshGauges(), GAUGE_REFRESH_MS).unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.gaugeTimer);
+    await this.handOver();
+  }
+
+  async enqueue(job: NewJob): Promise<AcceptedBody> {
+    const createdAt = Date.now();
+    const data: LlmJobData = {
+      ...job,
+      queueId: randomUUID(),
+      createdAt,
+      expiresAt: createdAt + this.config.queue.requestTtlSeconds * 1000,
+    };
+    if (this.redis.available) {
+      const stored = await this.toRedis(data).catch((error: unknown) => {
+        if (error instanceof GatewayError) throw error;
+        return false;
+      });
+      if (stored) return acceptedBody(data, true);
+    }
+    if (!this.local.enqueue(data)) throw this.full();
+    this.metrics.queueJobsTotal.inc({ outcome: 'enqueued' });
+    return acceptedBody(data, false);
+  }
+
+  /** Depth of the durable queue: jobs not yet ended. */
+  async durableDepth(): Promise<number> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused');
+    return Object.values(counts).reduce((sum, count) => sum + count, 0);
+  }
+
+  private async toRedis(data: LlmJobData): Promise<boolean> {
+    if (!this.capacity.admits(await this.durableDepth())) throw this.full();
+    const { maxRetries, resultRetentionSeconds } = this.config.queue;
+    await this.queue.add(
+      LLM_JOB,
+      data,
+      llmJobOptions(
+        data.queueId,
+        maxRetries,
+        this.config.resilience.retryBaseDelayMs,
+        resultRetentionSeconds,
+      ),
+    );
+    this.metrics.queueJobsTotal.inc({ outcome: 'enqueued' });
+    return true;
+  }
+
+  /** Local jobs that have not started move to Redis once it is back, where they become durable. */
+  private async handOver(): Promise<void> {
+    if (!this.redis.available) return;
+    const pending = this.local.takePending();
+    const { maxRetries, resultRetentionSeconds } = this.config.queue;
+    for (const [index, data] of pending.entries()) {
+      try {
+        await this.queue.add(
+          LLM_JOB,
+          data,
+          llmJobOptions(
+            data.queueId,
+            maxRetries,
+            this.config.resilience.retryBaseDelayMs,
+            resultRetentionSeconds,
+          ),
+        );
+      } catch {
+        for (const rest of pending.slice(index)) this.local.enqueue(rest);
+        return;
+      }
+    }
+    if (pending.length > 0) this.logger.log(`handed ${pending.length} local job(s) to Redis`);
+  }
+
+  private full(): GatewayError {
+    this.metrics.queueJobsTotal.inc({ outcome: 'rejected_full' });
+    return new GatewayError('QUEUE_FULL', 'the queue is full: retry later', {
+      retryAfterSeconds: QUEUE_FULL_RETRY_SECONDS,
+    });
+  }
+
+  private async refreshGauges(): Promise<void> {
+    if (!this.redis.available) return;
+    try {
+      const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      for (const [state, count] of Object.entries(counts)) this.metrics.queueJobs.set({ state }, count);
+    } catch {
+      // Redis went away between the check and the call: the next tick tries again.
+    }
+  }
+}

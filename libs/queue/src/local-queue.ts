@@ -1,0 +1,189 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@breakwater/config';
+import { ChatCompletion } from '@breakwater/contracts';
+import { backoffDelayMs } from '@breakwater/llm-provider';
+import { Metrics } from '@breakwater/observability';
+import { JobEvents } from './job-events';
+import { JobStatus, JobView, LlmJobData } from './llm-job';
+import { LlmJobRunner, RunOutcome } from './llm-job.runner';
+import { QueueCapacity } from './queue-capacity';
+
+interface LocalJob {
+  data: LlmJobData;
+  state: JobStatus;
+  attempts: number;
+  /** Epoch ms before which the job does not run (backoff, or waiting for a breaker). */
+  notBefore: number;
+  updatedAt: number;
+  result?: ChatCompletion;
+  error?: { code: string; message: string };
+}
+
+/**
+ * The queue of embedded mode: while Redis is unreachable, accepted work waits here, in this process's
+ * memory, bounded by QUEUE_MAX_SIZE and its watermarks, and is drained in-process with
+ * WORKER_CONCURRENCY by the same runner as the BullMQ workers. Its answers are kept for
+ * QUEUE_RESULT_RETENTION_SECONDS. It does not survive the process: on a clean shutdown the gateway
+ * hands what has not started to Redis if Redis is back (see `takePending`), and the 202 said
+ * `durable: false` from the start.
+ */
+@Injectable()
+export class LocalQueue implements OnApplicationShutdown {
+  private readonly logger = new Logger('LocalQueue');
+  private readonly jobs = new Map<string, LocalJob>();
+  private readonly capacity: QueueCapacity;
+  private active = 0;
+  private timer?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly runner: LlmJobRunner,
+    private readonly metrics: Metrics,
+    private readonly events: JobEvents,
+  ) {
+    const { maxSize, highWatermark, lowWatermark } = config.queue;
+    this.capacity = new QueueCapacity(maxSize, highWatermark, lowWatermark);
+  }
+
+  /** Jobs not yet ended (queued or processing). */
+  get depth(): number {
+    let depth = 0;
+    for (const job of this.jobs.values()) if (job.state === 'queued' || job.state === 'processing') depth++;
+    return depth;
+  }
+
+  /** Whether new work is refused right now (readiness: Redis down and this full means unready). */
+  get full(): boolean {
+    return this.capacity.full;
+  }
+
+  /** Accepts a job unless the queue is at capacity; false means refuse with QUEUE_FULL. */
+  enqueue(data: LlmJobData): boolean {
+    if (this.closing || !this.capacity.admits(this.depth)) return false;
+    this.jobs.set(data.queueId, { data, state: 'queued', attempts: 0, notBefore: 0, updatedAt: Date.now() });
+    this.metrics.queueJobs.set({ state: 'local' }, this.depth);
+    this.pump();
+    return true;
+  }
+
+  view(queueId: string): JobView | undefined {
+    const job = this.jobs.get(queueId);
+    if (!job) return undefined;
+    const expired = job.state === 'queued' && Date.now() >= job.data.expiresAt;
+    return {
+      callerId: job.data.callerId,
+      result: job.result,
+      status: {
+        queue_id: queueId,
+        status: expired ? 'expired' : job.state,
+        attempts: job.attempts,
+        created_at: new Date(job.data.createdAt).toISOString(),
+        updated_at: new Date(job.updatedAt).toISOString(),
+        expires_at: new Date(job.data.expiresAt).toISOString(),
+        ...(job.state === 'queued' && !expired ? { position: this.positionOf(job) } : {}),
+        ...(job.error ? { error: job.error } : {}),
+      },
+    };
+  }
+
+  /** Removes and returns the jobs that have not started, oldest first (to hand them to Redis). */
+  takePending(): LlmJobData[] {
+    const pending = [...this.jobs.values()].filter((job) => job.state === 'queued');
+    for (const job of pending) this.jobs.delete(job.data.queueId);
+    return pending.map((job) => job.data).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.timer);
+    const deadline = Date.now() + this.config.resilience.requestTimeoutMs;
+    while (this.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const left = this.depth;
+    if (left > 0)
+      this.logger.error(`${left} local (non-durable) job(s) could not be handed to Redis and are lost`);
+  }
+
+  private positionOf(target: LocalJob): number {
+    let ahead = 0;
+    for (const job of this.jobs.values()) {
+      if (job.state === 'queued' && job.data.createdAt < target.data.createdAt) ahead++;
+    }
+    return ahead;
+  }
+
+  private pump(): void {
+    if (this.closing) return;
+    clearTimeout(this.timer);
+    const now = Date.now();
+    let next = Infinity;
+    for (const job of this.jobs.values()) {
+      if (job.state !== 'queued') continue;
+      if (job.notBefore > now) {
+        next = Math.min(next, job.notBefore);
+        continue;
+      }
+      if (this.active >= this.config.workers.concurrency) return;
+      void this.execute(job);
+    }
+    this.prune(now);
+    if (next !== Infinity) this.timer = setTimeout(() => this.pump(), next - now).unref();
+  }
+
+  private async execute(job: LocalJob): Promise<void> {
+    this.active++;
+    job.state = 'processing';
+    job.updatedAt = Date.now();
+    const outcome = await this.runner.run(job.data);
+    this.active--;
+    this.settle(job, outcome);
+    this.metrics.queueJobs.set({ state: 'local' }, this.depth);
+    this.pump();
+  }
+
+  private settle(job: LocalJob, outcome: RunOutcome): void {
+    job.updatedAt = Date.now();
+    switch (outcome.kind) {
+      case 'completed':
+        job.attempts++;
+        Object.assign(job, { state: 'completed', result: outcome.completion });
+        break;
+      case 'wait':
+        Object.assign(job, { state: 'queued', notBefore: Date.now() + outcome.delayMs });
+        return;
+      case 'retry':
+        job.attempts++;
+        job.error = outcome.error;
+        if (job.attempts <= this.config.queue.maxRetries) {
+          const delay = backoffDelayMs(job.attempts, this.config.resilience.retryBaseDelayMs);
+          Object.assign(job, { state: 'queued', notBefore: Date.now() + delay });
+          return;
+        }
+        job.state = 'failed';
+        break;
+      case 'failed':
+        job.attempts++;
+        Object.assign(job, { state: 'failed', error: outcome.error });
+        break;
+      case 'expired':
+        Object.assign(job, {
+          state: 'expired',
+          error: { code: 'EXPIRED', message: 'the request expired before it could be answered' },
+        });
+        break;
+    }
+    this.metrics.queueJobsTotal.inc({ outcome: job.state });
+    this.events.ended(
+      job.data,
+      outcome.kind === 'retry' ? { kind: 'failed', error: outcome.error } : outcome,
+    );
+  }
+
+  private prune(now: number): void {
+    const retentionMs = this.config.queue.resultRetentionSeconds * 1000;
+    for (const [id, job] of this.jobs) {
+      const ended = job.state === 'completed' || job.state === 'failed' || job.state === 'expired';
+      if (ended && now - job.updatedAt > retentionMs) this.jobs.delete(id);
+    }
+  }
+}

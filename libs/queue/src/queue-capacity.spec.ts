@@ -1,0 +1,23 @@
+import { QueueCapacity } from './queue-capacity';
+
+describe('QueueCapacity', () => {
+  it('refuses from the high watermark until the depth falls under the low one', () => {
+    const capacity = new QueueCapacity(10, 0.8, 0.6);
+    expect(capacity.admits(7)).toBe(true);
+    expect(capacity.admits(8)).toBe(false);
+    expect(capacity.full).toBe(true);
+    expect(capacity.admits(7)).toBe(false);
+    expect(capacity.admits(6)).toBe(false);
+    expect(capacity.admits(5)).toBe(true);
+    expect(capacity.full).toBe(false);
+    expect(capacity.admits(7)).toBe(true);
+    expect(capacity.admits(8)).toBe(false);
+  });
+
+  it('refuses at once when the high watermark rounds to a single job', () => {
+    const capacity = new QueueCapacity(1, 0.8, 0.6);
+    expect(capacity.admits(0)).toBe(true);
+    expect(capacity.admits(1)).toBe(false);
+    expect(capacity.admits(0)).toBe(true);
+  });
+});

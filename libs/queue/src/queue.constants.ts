@@ -1,0 +1,46 @@
+import { JobsOptions } from 'bullmq';
+
+/** BullMQ queue names (no `:`, as BullMQ requires). */
+export const LLM_QUEUE = 'bw-llm';
+export const WEBHOOK_QUEUE = 'bw-webhooks';
+export const LLM_JOB = 'chat';
+export const WEBHOOK_JOB = 'deliver';
+
+/**
+ * Workers hold a job's lock for 10 s and renew it every 5 s while the job runs; a worker that dies
+ * (SIGKILL) stops renewing, and the stalled check (every 5 s) hands its job to another worker within
+ * about 15 s. Twice stalled and the job fails rather than crash-loop a poison request.
+ */
+export const WORKER_LOCK_DURATION_MS = 10_000;
+export const WORKER_STALLED_INTERVAL_MS = 5_000;
+export const WORKER_MAX_STALLED_COUNT = 2;
+
+export const WEBHOOK_ATTEMPTS = 8;
+export const WEBHOOK_BACKOFF_MS = 1_000;
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+export const WEBHOOK_CONCURRENCY = 20;
+
+/** How a job waits for an open breaker when the breaker gives no better figure. */
+export const MIN_WAIT_MS = 1_000;
+
+export function llmJobOptions(
+  queueId: string,
+  maxRetries: number,
+  baseDelayMs: number,
+  retentionSeconds: number,
+): JobsOptions {
+  return {
+    jobId: queueId,
+    attempts: maxRetries + 1,
+    backoff: { type: 'exponential', delay: Math.max(baseDelayMs, 100), jitter: 0.5 },
+    removeOnComplete: { age: retentionSeconds },
+    removeOnFail: { age: retentionSeconds },
+  };
+}
+
+export const WEBHOOK_JOB_OPTIONS: JobsOptions = {
+  attempts: WEBHOOK_ATTEMPTS,
+  backoff: { type: 'exponential', delay: WEBHOOK_BACKOFF_MS, jitter: 0.5 },
+  removeOnComplete: { age: 3600 },
+  removeOnFail: { age: 86400 },
+};

@@ -1,0 +1,55 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { AppConfig } from '@breakwater/config';
+import { LlmProviderModule } from '@breakwater/llm-provider';
+import { bullConnection } from './bull-connection';
+import { IdempotencyStore } from './idempotency.store';
+import { JobEvents } from './job-events';
+import { JobStatusStore } from './job-status.store';
+import { LlmJobProcessor } from './llm-job.processor';
+import { LlmJobRunner } from './llm-job.runner';
+import { LlmQueueProducer } from './llm-queue.producer';
+import { LocalQueue } from './local-queue';
+import { LLM_QUEUE, WEBHOOK_QUEUE } from './queue.constants';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { WebhookProcessor } from './webhooks/webhook.processor';
+import { WebhookSender } from './webhooks/webhook-sender';
+import { WebhookTargets } from './webhooks/webhook-targets';
+
+export interface QueueModuleOptions {
+  /** Run the BullMQ workers in this process (the worker app; the gateway when RUN_WORKERS=true). */
+  processing: boolean;
+}
+
+/** Imported once per app (global): the gateway with processing = RUN_WORKERS, the worker with processing on. */
+@Module({})
+export class QueueModule {
+  static forRoot(options: QueueModuleOptions): DynamicModule {
+    const workers: Provider[] = options.processing ? [LlmJobProcessor, WebhookProcessor] : [];
+    return {
+      module: QueueModule,
+      global: true,
+      imports: [
+        LlmProviderModule,
+        BullModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({ connection: bullConnection(config.redis.url, 'producer') }),
+        }),
+        BullModule.registerQueue({ name: LLM_QUEUE }, { name: WEBHOOK_QUEUE }),
+      ],
+      providers: [
+        JobEvents,
+        LlmJobRunner,
+        LocalQueue,
+        LlmQueueProducer,
+        JobStatusStore,
+        IdempotencyStore,
+        WebhookTargets,
+        WebhookSender,
+        WebhookDispatcher,
+        ...workers,
+      ],
+      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue],
+    };
+  }
+}

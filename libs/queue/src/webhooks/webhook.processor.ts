@@ -1,0 +1,46 @@
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { AppConfig } from '@breakwater/config';
+import { RedisConnections } from '@breakwater/redis';
+import { bullConnection } from '../bull-connection';
+import { WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE } from '../queue.constants';
+import { PermanentWebhookError, WebhookDelivery, WebhookSender } from './webhook-sender';
+
+/** Delivers queued webhooks; a target that is no longer allowed ends the job without retries. */
+@Injectable()
+export class WebhookProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker?: Worker<WebhookDelivery>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly sender: WebhookSender,
+    private readonly redis: RedisConnections,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.worker = new Worker<WebhookDelivery>(
+      WEBHOOK_QUEUE,
+      async (job) => {
+        try {
+          await this.sender.deliver(job.data);
+        } catch (error) {
+          if (error instanceof PermanentWebhookError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      },
+      {
+        connection: bullConnection(this.config.redis.url, 'worker'),
+        concurrency: WEBHOOK_CONCURRENCY,
+        autorun: false,
+      },
+    );
+    this.worker.on('error', () => undefined);
+    const start = () => this.worker?.isRunning() || void this.worker?.run().catch(() => undefined);
+    if (this.redis.available) start();
+    else this.redis.onTransition((available) => available && start());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+}

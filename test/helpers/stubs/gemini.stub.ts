@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import generateContentFixture from '../../fixtures/gemini/generate-content.json';
+import apiKeyInvalidFixture from '../../fixtures/gemini/error-api-key-invalid.json';
+import internalFixture from '../../fixtures/gemini/error-internal.json';
+import resourceExhaustedFixture from '../../fixtures/gemini/error-resource-exhausted.json';
+import { schemaInstance } from '@breakwater/llm-provider';
+import { RecordedRequest, StubHandler, StubReply, StubServer } from './stub-server';
+
+/**
+ * The Gemini API on loopback: `POST /v1beta/models/<model>:generateContent` with `x-goog-api-key` (the
+ * path @google/genai calls). By default it answers from the request (`gemini-stub <digest>: <last user
+ * text>`, or JSON text when `responseMimeType` is JSON: an instance of `responseJsonSchema`), built on the
+ * API reference's recorded response. Errors carry Google's body; a 429 says when to retry in RetryInfo.
+ */
+export interface GeminiStub {
+  readonly server: StubServer;
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+  errors: {
+    /** 429 RESOURCE_EXHAUSTED with RetryInfo `retryDelay` (and a Retry-After header the SDK drops). */
+    rateLimited(retryAfterSeconds: number): StubHandler;
+    serverError(): StubHandler;
+    /** What Google answers to a wrong key: 400 INVALID_ARGUMENT, reason API_KEY_INVALID. */
+    invalidKey(): StubHandler;
+    reply(status: number, message: string, headers?: Record<string, string>): StubHandler;
+  };
+  recorded: { reply: StubReply; content: string; usage: { prompt: number; completion: number } };
+  wire: {
+    model(request: RecordedRequest): unknown;
+    apiKey(request: RecordedRequest): string | undefined;
+    systemPrompt(request: RecordedRequest): string | undefined;
+    userTexts(request: RecordedRequest): string[];
+    structuredSchema(request: RecordedRequest): unknown;
+  };
+}
+
+interface GeminiContent {
+  role?: string;
+  parts?: { text?: string }[];
+}
+
+interface GeminiBody {
+  contents?: GeminiContent[];
+  systemInstruction?: GeminiContent;
+  generationConfig?: { responseMimeType?: string; responseJsonSchema?: Record<string, unknown> };
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+const GENERATE_PATH = /^\/v1beta\/models\/([^/:?]+):generateContent$/;
+
+export async function startGeminiStub(): Promise<GeminiStub> {
+  const server = await new StubServer(answer).start();
+  return {
+    server,
+    baseUrl: server.url,
+    stop: () => server.stop(),
+    errors: {
+      rateLimited: (seconds) => () => {
+        const body = structuredClone(resourceExhaustedFixture);
+        const retryInfo = body.error.details.find((detail) => detail['@type'].endsWith('RetryInfo')) as {
+          retryDelay: string;
+        };
+        retryInfo.retryDelay = `${seconds}s`;
+        return { status: 429, headers: { 'retry-after': String(seconds) }, body };
+      },
+      serverError: () => () => ({ status: 500, body: structuredClone(internalFixture) }),
+      invalidKey: () => () => ({ status: 400, body: structuredClone(apiKeyInvalidFixture) }),
+      reply: (status, message, headers) => () => errorReply(status, message, headers),
+    },
+    recorded: {
+      reply: { body: structuredClone(generateContentFixture) },
+      content: generateContentFixture.candidates[0].content.parts[0].text,
+      usage: {
+        prompt: generateContentFixture.usageMetadata.promptTokenCount,
+        // Thinking tokens are output tokens.
+        completion:
+          generateContentFixture.usageMetadata.candidatesTokenCount +
+          generateContentFixture.usageMetadata.thoughtsTokenCount,
+      },
+    },
+    wire: geminiWire,
+  };
+}
+
+export const geminiWire: GeminiStub['wire'] = {
+  model: (request) => {
+    const match = GENERATE_PATH.exec(request.path);
+    return match ? decodeURIComponent(match[1]) : undefined;
+  },
+  apiKey: (request) => {
+    const value = request.headers['x-goog-api-key'];
+    return Array.isArray(value) ? value[0] : value;
+  },
+  systemPrompt: (request) => {
+    const system = bodyOf(request).systemInstruction;
+    return system ? textOf(system) : undefined;
+  },
+  userTexts: (request) =>
+    (bodyOf(request).contents ?? []).filter((content) => content.role === 'user').map(textOf),
+  structuredSchema: (request) => bodyOf(request).generationConfig?.responseJsonSchema,
+};
+
+function answer(request: RecordedRequest): StubReply {
+  const model = geminiWire.model(request);
+  if (request.method !== 'POST' || typeof model !== 'string') {
+    return errorReply(404, `Method not found: ${request.method} ${request.path}`);
+  }
+  if (!geminiWire.apiKey(request)) {
+    return errorReply(
+      403,
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    );
+  }
+  const body = bodyOf(request);
+  const contents = body.contents ?? [];
+  const digest = createHash('sha256')
+    .update(JSON.stringify([body.systemInstruction ?? null, contents]))
+    .digest('hex')
+    .slice(0, 12);
+  const lastUser = [...contents].reverse().find((content) => content.role === 'user');
+  const text = lastUser ? textOf(lastUser) : '';
+  const config = body.generationConfig;
+  const json = config?.responseMimeType === 'application/json';
+  const answerText = !json
+    ? `gemini-stub ${digest}: ${text}`
+    : JSON.stringify(
+        config?.responseJsonSchema
+          ? schemaInstance(config.responseJsonSchema, `gemini-${digest}`)
+          : { answer: text, digest },
+      );
+  const response = structuredClone(generateContentFixture);
+  response.candidates[0].content.parts = [{ text: answerText }];
+  response.modelVersion = model;
+  response.responseId = `stub-${digest}`;
+  const prompt = Math.ceil(JSON.stringify(contents).length / 4);
+  const candidates = Math.ceil(answerText.length / 4);
+  response.usageMetadata = {
+    promptTokenCount: prompt,
+    candidatesTokenCount: candidates,
+    totalTokenCount: prompt + candidates,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
+    thoughtsTokenCount: 0,
+  };
+  return { body: response };
+}
+
+function errorReply(status: number, message: string, headers: Record<string, string> = {}): StubReply {
+  return {
+    status,
+    headers,
+    body: { error: { code: status, message, status: STATUS_NAMES[status] ?? 'UNKNOWN' } },
+  };
+}
+
+function bodyOf(request: RecordedRequest): GeminiBody {
+  return (request.body ?? {}) as GeminiBody;
+}
+
+function textOf(content: GeminiContent): string {
+  return (content.parts ?? []).map((part) => part.text ?? '').join('');
+}

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import completionFixture from '../../fixtures/openai/chat-completion.json';
+import invalidKeyFixture from '../../fixtures/openai/error-invalid-api-key.json';
+import rateLimitFixture from '../../fixtures/openai/error-rate-limit.json';
+import serverErrorFixture from '../../fixtures/openai/error-server.json';
+import { schemaInstance } from '@breakwater/llm-provider';
+import { RecordedRequest, StubHandler, StubReply, StubServer } from './stub-server';
+
+/**
+ * OpenAI's chat-completions API on loopback (also DeepSeek's and OpenRouter's, which speak it):
+ * `POST <basePath>/chat/completions` with `Authorization: Bearer <key>`. By default it answers from the
+ * request (`openai-stub <digest>: <last user text>`, or a schema instance for `json_schema`), built on
+ * the API reference's recorded completion; anything else gets OpenAI's own 404.
+ */
+export interface OpenAiStub {
+  readonly server: StubServer;
+  /** What `<P>_BASE_URL` must be to reach this stub: the loopback URL plus the base path. */
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+  errors: {
+    /** 429 with OpenAI's rate-limit body and `retry-after`. */
+    rateLimited(retryAfterSeconds: number): StubHandler;
+    serverError(): StubHandler;
+    /** What OpenAI answers to a wrong key: 401 invalid_api_key, the key masked. */
+    invalidKey(): StubHandler;
+    /** Any status with OpenAI's error body around `message`. */
+    reply(status: number, message: string, headers?: Record<string, string>): StubHandler;
+  };
+  /** The recorded completion as the stub sends it, and what an adapter must make of it. */
+  recorded: { reply: StubReply; content: string; usage: { prompt: number; completion: number } };
+  wire: {
+    model(request: RecordedRequest): unknown;
+    apiKey(request: RecordedRequest): string | undefined;
+    systemPrompt(request: RecordedRequest): string | undefined;
+    userTexts(request: RecordedRequest): string[];
+    structuredSchema(request: RecordedRequest): unknown;
+  };
+  /** A 200 completion carrying `content`, in the fixture's shape. */
+  completion(content: string, model?: string): StubReply;
+}
+
+interface OpenAiMessage {
+  role: string;
+  content: string | { type: string; text?: string }[] | null;
+}
+
+interface OpenAiBody {
+  model?: unknown;
+  messages?: OpenAiMessage[];
+  response_format?: { type: string; json_schema?: { schema?: Record<string, unknown> } };
+}
+
+export async function startOpenAiStub(options: { basePath?: string } = {}): Promise<OpenAiStub> {
+  const basePath = options.basePath ?? '/v1';
+  const server = await new StubServer((request) => answer(request, basePath)).start();
+  const reply =
+    (status: number, message: string, headers: Record<string, string> = {}): StubHandler =>
+    () => ({
+      status,
+      headers,
+      body: {
+        error: {
+          message,
+          type: status >= 500 ? 'server_error' : 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      },
+    });
+  return {
+    server,
+    baseUrl: `${server.url}${basePath}`,
+    stop: () => server.stop(),
+    errors: {
+      rateLimited: (seconds) => () => ({
+        status: 429,
+        headers: {
+          'retry-after': String(seconds),
+          'x-ratelimit-limit-requests': '3',
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': `${seconds}s`,
+        },
+        body: structuredClone(rateLimitFixture),
+      }),
+      serverError: () => () => ({ status: 500, body: structuredClone(serverErrorFixture) }),
+      invalidKey: () => () => ({ status: 401, body: structuredClone(invalidKeyFixture) }),
+      reply,
+    },
+    recorded: {
+      reply: { body: structuredClone(completionFixture) },
+      content: completionFixture.choices[0].message.content,
+      usage: {
+        prompt: completionFixture.usage.prompt_tokens,
+        completion: completionFixture.usage.completion_tokens,
+      },
+    },
+    wire: openAiWire,
+    completion: (content, model = 'gpt-4o-mini') => ({ body: completionBody(content, model, 10, 10) }),
+  };
+}
+
+export const openAiWire: OpenAiStub['wire'] = {
+  model: (request) => bodyOf(request).model,
+  apiKey: (request) => /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1],
+  systemPrompt: (request) => {
+    const system = (bodyOf(request).messages ?? []).filter(
+      (m) => m.role === 'system' || m.role === 'developer',
+    );
+    return system.length > 0 ? system.map(textOf).join('\n') : undefined;
+  },
+  userTexts: (request) => (bodyOf(request).messages ?? []).filter((m) => m.role === 'user').map(textOf),
+  structuredSchema: (request) => bodyOf(request).response_format?.json_schema?.schema,
+};
+
+function answer(request: RecordedRequest, basePath: string): StubReply {
+  if (request.method !== 'POST' || request.path !== `${basePath}/chat/completions`) {
+    return {
+      status: 404,
+      body: {
+        error: {
+          message: `Invalid URL (${request.method} ${request.path})`,
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      },
+    };
+  }
+  if (!openAiWire.apiKey(request)) {
+    return {
+      status: 401,
+      body: {
+        error: {
+          message:
+            "You didn't provide an API key. You need to provide your API key in an Authorization header.",
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      },
+    };
+  }
+  const body = bodyOf(request);
+  const messages = body.messages ?? [];
+  const digest = createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 12);
+  const lastUser = [...messages].reverse().find((message) => message.role === 'user');
+  const text = lastUser ? textOf(lastUser) : '';
+  const format = body.response_format;
+  const content =
+    format?.type === 'json_schema'
+      ? JSON.stringify(schemaInstance(format.json_schema?.schema ?? { type: 'object' }, `openai-${digest}`))
+      : format?.type === 'json_object'
+        ? JSON.stringify({ answer: text, digest })
+        : `openai-stub ${digest}: ${text}`;
+  const promptTokens = Math.ceil(JSON.stringify(messages).length / 4);
+  return {
+    body: completionBody(
+      content,
+      String(body.model),
+      promptTokens,
+      Math.ceil(content.length / 4),
+      `chatcmpl-stub-${digest}`,
+    ),
+  };
+}
+
+function completionBody(
+  content: string,
+  model: string,
+  prompt: number,
+  completion: number,
+  id?: string,
+): unknown {
+  const template = structuredClone(completionFixture);
+  template.id = id ?? template.id;
+  template.model = model;
+  template.choices[0].message.content = content;
+  template.usage = {
+    ...template.usage,
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
+  return template;
+}
+
+function bodyOf(request: RecordedRequest): OpenAiBody {
+  return (request.body ?? {}) as OpenAiBody;
+}
+
+function textOf(message: OpenAiMessage): string {
+  if (typeof message.content === 'string') return message.content;
+  return (message.content ?? []).map((part) => part.text ?? '').join('');
+}
