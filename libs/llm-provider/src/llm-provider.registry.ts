@@ -250,14 +250,8 @@ export class ProviderRegistry implements OnApplicationShutdown {
     }
   }
 
-  private circuitOpen(route: ModelRoute): GatewayError {
-    return new GatewayError(
-      'PROVIDER_UNAVAILABLE',
-      `provider "${route.provider}" is unavailable: its circuit breaker is open`,
-      {
-        retryAfterSeconds: seconds(this.breakers.retryAfterMs(route.provider)),
-      },
-    );
+  private circuitOpen(route: ModelRoute): CircuitOpenError {
+    return new CircuitOpenError(route.provider, this.breakers.retryAfterMs(route.provider));
   }
 }
 
