@@ -125,13 +125,14 @@ describe('POST /v1/chat/completions on the mock provider', () => {
 });
 
 describe('the mock provider shaped by MOCK_FAILURE_RATE and MOCK_LATENCY_MS', () => {
-  it('answers 503 PROVIDER_UNAVAILABLE with Retry-After when every call fails', async () => {
+  it('answers 503 PROVIDER_UNAVAILABLE with Retry-After in immediate mode when every call fails', async () => {
     const gateway = await startGateway({ MOCK_FAILURE_RATE: '1', RETRY_BASE_DELAY_MS: '10' });
     try {
-      const response = await postJson(`${gateway.url}/v1/chat/completions`, {
-        model: 'mock/echo',
-        messages: [{ role: 'user', content: 'x' }],
-      });
+      const response = await postJson(
+        `${gateway.url}/v1/chat/completions`,
+        { model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] },
+        { authorization: 'Bearer dev-key', 'x-processing-mode': 'immediate' },
+      );
       expect(response.status).toBe(503);
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       const body = await errorOf(response);

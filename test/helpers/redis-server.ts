@@ -32,8 +32,9 @@ function assertInstalled(): void {
 /**
  * A real redis-server of the test's own, on a free port in a temporary directory, with append-only
  * persistence and `noeviction` (as BullMQ requires). Never the machine's shared Redis.
+ * `fsyncAlways` makes every acknowledged write durable before the reply (for SIGKILL drills).
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { fsyncAlways?: boolean } = {}): Promise<RedisServer> {
   assertInstalled();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'breakwater-redis-'));
@@ -53,6 +54,8 @@ export async function startRedis(): Promise<RedisServer> {
       'yes',
     ];
     args.push('--maxmemory-policy', 'noeviction', '--loglevel', 'warning');
+    // Kill drills want every acknowledged write on disk, not the last second's worth.
+    if (options.fsyncAlways) args.push('--appendfsync', 'always');
     const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     await waitUntilReady(started, port);

@@ -2,10 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DestinationStream } from 'pino';
 import { AppConfig, ConfigModule } from '@breakwater/config';
 import { HealthModule } from '@breakwater/health';
+import { QueueModule } from '@breakwater/queue';
 import { ObservabilityModule } from '@breakwater/observability';
 import { RedisModule } from '@breakwater/redis';
 import { AdminModule } from './admin/admin.module';
 import { ChatModule } from './chat/chat.module';
+import { JobsModule } from './jobs/jobs.module';
 
 @Module({})
 export class GatewayModule {
@@ -16,8 +18,10 @@ export class GatewayModule {
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot(config, logDestination),
         RedisModule,
+        QueueModule.forRoot({ processing: config.workers.run }),
         HealthModule,
         ChatModule,
+        JobsModule,
         AdminModule,
       ],
     };

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@breakwater/config';
-import { Metrics, requestLogFields } from '@breakwater/observability';
+import { Metrics, RequestLog } from '@breakwater/observability';
 import { ContractExceptionFilter } from './contract-exception.filter';
 
 const MAX_REQUEST_ID_LENGTH = 128;
@@ -47,20 +47,25 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
   app.useGlobalFilters(new ContractExceptionFilter(bodyLimit));
 
   const metrics = app.get(Metrics);
+  const requestLog = app.get(RequestLog);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    requestLogFields(request.raw).route = request.routeOptions.url ?? 'unmatched';
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
     metrics.httpRequestDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      },
+      { method: request.method, route, status: String(status) },
       reply.elapsedTime / 1000,
     );
+    const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+    requestLog.write(
+      { request_id: request.id, method: request.method, route, status, duration_ms: durationMs },
+      request.raw,
+    );
+    done();
   });
   // JSON only: a text/plain body is 415, not a string for validation to puzzle over.
   fastify.removeContentTypeParser('text/plain');

@@ -14,6 +14,7 @@ export * from './pricing';
 export * from './provider-error';
 export * from './resilience/circuit-breakers';
 export * from './resilience/circuit-open.error';
+export * from './resilience/provider-held.error';
 export * from './resilience/retry-policy';
 export * from './structured-output';
 export * from './token-estimate';

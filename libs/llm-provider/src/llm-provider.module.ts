@@ -36,6 +36,6 @@ import { StructuredOutput } from './structured-output';
     Pricing,
     ProviderRegistry,
   ],
-  exports: [ProviderRegistry],
+  exports: [ProviderRegistry, Pricing],
 })
 export class LlmProviderModule {}

@@ -40,6 +40,11 @@ export interface CompletionOptions {
   signal?: AbortSignal;
   /** Tried in order, synchronously, when the route before is unavailable. */
   fallbacks?: ModelRoute[];
+  /**
+   * Called before every attempt on a provider (retries and fallbacks included); may throw a
+   * ProviderHeldError to hold the call back (the gateway's outbound quota lives in rate-limit).
+   */
+  beforeAttempt?: (provider: ProviderId) => Promise<void>;
 }
 
 export interface ProviderDescription {
@@ -121,7 +126,7 @@ export class ProviderRegistry implements OnApplicationShutdown {
     const routes = [route, ...(options.fallbacks ?? [])];
     for (let index = 0; ; index++) {
       try {
-        return await this.completeOn(routes[index], request, deadline, options.signal);
+        return await this.completeOn(routes[index], request, deadline, options);
       } catch (error) {
         const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
         if (!unavailable || index === routes.length - 1 || options.signal?.aborted) throw error;
@@ -146,13 +151,14 @@ export class ProviderRegistry implements OnApplicationShutdown {
     route: ModelRoute,
     request: ChatCompletionRequest,
     deadline: number,
-    signal?: AbortSignal,
+    { signal, beforeAttempt }: CompletionOptions,
   ): Promise<ProviderAnswer> {
     const { retryMaxAttempts, retryBaseDelayMs } = this.config.resilience;
     let messages: ChatMessage[] = request.messages;
     let costUsd = 0;
     for (let attempt = 1; ; attempt++) {
       if (this.breakers.state(route.provider) === 'open') throw this.circuitOpen(route);
+      await beforeAttempt?.(route.provider);
       let completion: ChatCompletion;
       try {
         completion = await this.attempt(route, { ...request, messages }, deadline, signal);

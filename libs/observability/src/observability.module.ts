@@ -1,23 +1,30 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { DestinationStream } from 'pino';
+import pino, { DestinationStream } from 'pino';
 import { AppConfig } from '@breakwater/config';
-import { pinoHttpOptions } from './logger-options';
+import { loggerOptions } from './logger-options';
 import { Metrics } from './metrics';
 import { MetricsController } from './metrics.controller';
+import { RequestLog } from './request-log';
 
-/** Logs and metrics for one process; `destination` (stdout by default) lets tests read the log lines. */
+/**
+ * Logs and metrics for one process; `destination` (stdout by default) lets tests read the log lines.
+ * nestjs-pino carries the application's logs on the process's pino logger; its per-request middleware
+ * is off (no route), because RequestLog writes the one request line from the HTTP layer for less.
+ */
 @Global()
 @Module({})
 export class ObservabilityModule {
   static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
-    const options = pinoHttpOptions(config.log.level);
+    const logger = destination
+      ? pino(loggerOptions(config.log.level), destination)
+      : pino(loggerOptions(config.log.level));
     return {
       module: ObservabilityModule,
-      imports: [LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options })],
-      providers: [Metrics],
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] })],
+      providers: [Metrics, { provide: RequestLog, useValue: new RequestLog(logger) }],
       controllers: [MetricsController],
-      exports: [Metrics],
+      exports: [Metrics, RequestLog],
     };
   }
 }

@@ -1,11 +1,12 @@
 import { IncomingMessage } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { Logger } from 'pino';
 
 /**
- * What a request's one log line says beyond method and status: filled in as the request walks its
- * path (route by the HTTP layer, caller by auth, provider fields by the chat controller).
+ * What a request's one log line says beyond request id, method, route, status and duration: filled in
+ * as the request walks its path (caller by auth, provider fields by the chat controller).
  */
 export interface RequestLogFields {
-  route?: string;
   caller?: string;
   provider?: string;
   model?: string;
@@ -24,4 +25,28 @@ type WithFields = IncomingMessage & { [FIELDS]?: RequestLogFields };
 export function requestLogFields(request: IncomingMessage): RequestLogFields {
   const raw = request as WithFields;
   return (raw[FIELDS] ??= {});
+}
+
+export interface RequestLine {
+  request_id: string;
+  method: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+}
+
+/**
+ * Writes the contract's one JSON line per request, straight on the process's pino logger: no child
+ * logger per request, no serializer of the request or response objects (so no header, and no key, can
+ * reach the line). Statuses of 500 and above are logged as errors.
+ */
+@Injectable()
+export class RequestLog {
+  constructor(readonly pino: Logger) {}
+
+  write(line: RequestLine, raw: IncomingMessage): void {
+    const entry = { ...line, ...(raw as WithFields)[FIELDS] };
+    if (line.status >= 500) this.pino.error(entry, 'request failed');
+    else this.pino.info(entry, 'request completed');
+  }
 }

@@ -5,6 +5,7 @@ import { ChatCompletion } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { bullConnection } from './bull-connection';
+import { closeWorker } from './worker-shutdown';
 import { EXPIRED_REASON, LlmJobData } from './llm-job';
 import { LlmJobRunner } from './llm-job.runner';
 import { JobEvents } from './job-events';
@@ -32,6 +33,7 @@ import {
 export class LlmJobProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('LlmWorker');
   private worker?: Worker<LlmJobData, ChatCompletion>;
+  private active = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -61,7 +63,7 @@ export class LlmJobProcessor implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await closeWorker(this.worker, () => this.active, this.config.resilience.requestTimeoutMs);
   }
 
   private start(): void {
@@ -71,6 +73,15 @@ export class LlmJobProcessor implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async process(job: Job<LlmJobData, ChatCompletion>, token?: string): Promise<ChatCompletion> {
+    this.active++;
+    try {
+      return await this.settle(job, token);
+    } finally {
+      this.active--;
+    }
+  }
+
+  private async settle(job: Job<LlmJobData, ChatCompletion>, token?: string): Promise<ChatCompletion> {
     const outcome = await this.runner.run(job.data);
     switch (outcome.kind) {
       case 'completed':

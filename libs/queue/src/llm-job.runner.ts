@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ResponseCache } from '@breakwater/cache';
 import { ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
-import { CircuitOpenError, ProviderRegistry } from '@breakwater/llm-provider';
+import { ProviderAnswer, ProviderHeldError, ProviderRegistry } from '@breakwater/llm-provider';
+import { Limits, OutboundLimits, Usage } from '@breakwater/rate-limit';
 import { LlmJobData } from './llm-job';
 import { MIN_WAIT_MS } from './queue.constants';
 
@@ -23,8 +25,10 @@ export type RunOutcome =
 
 /**
  * Runs a queued job through the same provider step as a synchronous request (ProviderRegistry:
- * breakers, retries, structured output, fallbacks). Both the BullMQ worker and the local queue run
- * jobs here, so the two paths cannot drift apart.
+ * breakers, retries, structured output, fallbacks, the outbound quota before every attempt), then
+ * books the answer as a 200 would be: cache write, budget settlement, usage. A job that ends without an
+ * answer releases its budget reservation. Both the BullMQ worker and the local queue run jobs here, so
+ * the two paths cannot drift apart.
  */
 @Injectable()
 export class LlmJobRunner {
@@ -33,14 +37,30 @@ export class LlmJobRunner {
   constructor(
     private readonly providers: ProviderRegistry,
     private readonly metrics: Metrics,
+    private readonly cache: ResponseCache,
+    private readonly limits: Limits,
+    private readonly outbound: OutboundLimits,
+    private readonly usage: Usage,
   ) {}
 
   async run(job: LlmJobData): Promise<RunOutcome> {
+    const outcome = await this.attempt(job);
+    if ((outcome.kind === 'failed' || outcome.kind === 'expired') && job.reservation) {
+      await this.limits.cancel(job.reservation).catch(() => undefined);
+    }
+    return outcome;
+  }
+
+  private async attempt(job: LlmJobData): Promise<RunOutcome> {
     if (Date.now() >= job.expiresAt) return { kind: 'expired' };
     try {
       const route = this.providers.resolve(job.request.model);
       const fallbacks = job.fallbackModels.map((model) => this.providers.resolve(model, 'x-fallback-models'));
-      const answer = await this.providers.complete(route, job.request, { fallbacks });
+      const answer = await this.providers.complete(route, job.request, {
+        fallbacks,
+        beforeAttempt: (provider) => this.outbound.take(provider),
+      });
+      await this.book(job, answer);
       this.metrics.queueWait.observe((Date.now() - job.createdAt) / 1000);
       this.logger.log(
         { request_id: job.requestId, queue_id: job.queueId, caller: job.callerId },
@@ -52,8 +72,18 @@ export class LlmJobRunner {
     }
   }
 
+  /** Books the answer as a 200 would be: cache write, budget settlement, usage. */
+  private async book(job: LlmJobData, answer: ProviderAnswer): Promise<void> {
+    const tokens = answer.completion.usage.total_tokens;
+    await Promise.all([
+      job.cachePlan ? this.cache.store(job.cachePlan, answer) : undefined,
+      job.reservation ? this.limits.settle(job.reservation, { tokens, costUsd: answer.costUsd }) : undefined,
+      this.usage.recordAnswer(job.callerId, answer, false),
+    ]);
+  }
+
   private sorted(error: unknown, job: LlmJobData): RunOutcome {
-    if (error instanceof CircuitOpenError) {
+    if (error instanceof ProviderHeldError) {
       return { kind: 'wait', delayMs: Math.max(MIN_WAIT_MS, error.retryAfterMs), reason: error.message };
     }
     if (error instanceof GatewayError) {

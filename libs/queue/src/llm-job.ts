@@ -1,4 +1,6 @@
+import { CachePlan } from '@breakwater/cache';
 import { ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
+import { BudgetReservation } from '@breakwater/rate-limit';
 
 /** Everything a worker needs to answer a queued request exactly as the gateway would have. */
 export interface LlmJobData {
@@ -13,9 +15,10 @@ export interface LlmJobData {
   /** Epoch milliseconds. */
   createdAt: number;
   expiresAt: number;
-  /** The cache plan and budget reservation of the request, settled when the job ends (opaque here). */
-  cachePlan?: unknown;
-  reservation?: unknown;
+  /** Where the answer goes in the cache, as the request planned it. */
+  cachePlan?: CachePlan;
+  /** The budget the request reserved, settled with the real spend when the job ends (or released). */
+  reservation?: BudgetReservation;
 }
 
 export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'expired';

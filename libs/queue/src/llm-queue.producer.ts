@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
 import { GatewayError } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
@@ -9,7 +7,8 @@ import { RedisConnections } from '@breakwater/redis';
 import { AcceptedBody, LlmJobData, acceptedBody } from './llm-job';
 import { LocalQueue } from './local-queue';
 import { QueueCapacity } from './queue-capacity';
-import { LLM_JOB, LLM_QUEUE, llmJobOptions } from './queue.constants';
+import { QueueConnections } from './queue-connections';
+import { LLM_JOB, llmJobOptions } from './queue.constants';
 
 const GAUGE_REFRESH_MS = 5_000;
 const QUEUE_FULL_RETRY_SECONDS = 30;
@@ -28,7 +27,7 @@ export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
   private gaugeTimer?: NodeJS.Timeout;
 
   constructor(
-    @InjectQueue(LLM_QUEUE) private readonly queue: Queue<LlmJobData>,
+    private readonly queues: QueueConnections,
     private readonly local: LocalQueue,
     private readonly redis: RedisConnections,
     private readonly config: AppConfig,
@@ -39,8 +38,6 @@ export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    // An unhandled 'error' event would crash the process; RedisConnections already reports outages.
-    this.queue.on('error', () => undefined);
     this.redis.onTransition((available) => {
       if (available) void this.handOver();
     });
@@ -74,14 +71,20 @@ export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
 
   /** Depth of the durable queue: jobs not yet ended. */
   async durableDepth(): Promise<number> {
-    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused');
+    const counts = await this.queues.llm.getJobCounts(
+      'waiting',
+      'delayed',
+      'active',
+      'prioritized',
+      'paused',
+    );
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
   }
 
   private async toRedis(data: LlmJobData): Promise<boolean> {
     if (!this.capacity.admits(await this.durableDepth())) throw this.full();
     const { maxRetries, resultRetentionSeconds } = this.config.queue;
-    await this.queue.add(
+    await this.queues.llm.add(
       LLM_JOB,
       data,
       llmJobOptions(
@@ -102,7 +105,7 @@ export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
     const { maxRetries, resultRetentionSeconds } = this.config.queue;
     for (const [index, data] of pending.entries()) {
       try {
-        await this.queue.add(
+        await this.queues.llm.add(
           LLM_JOB,
           data,
           llmJobOptions(
@@ -130,7 +133,7 @@ export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
   private async refreshGauges(): Promise<void> {
     if (!this.redis.available) return;
     try {
-      const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      const counts = await this.queues.llm.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
       for (const [state, count] of Object.entries(counts)) this.metrics.queueJobs.set({ state }, count);
     } catch {
       // Redis went away between the check and the call: the next tick tries again.

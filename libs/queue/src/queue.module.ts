@@ -1,8 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { AppConfig } from '@breakwater/config';
+import { CacheModule } from '@breakwater/cache';
 import { LlmProviderModule } from '@breakwater/llm-provider';
-import { bullConnection } from './bull-connection';
+import { RateLimitModule } from '@breakwater/rate-limit';
 import { IdempotencyStore } from './idempotency.store';
 import { JobEvents } from './job-events';
 import { JobStatusStore } from './job-status.store';
@@ -10,7 +9,7 @@ import { LlmJobProcessor } from './llm-job.processor';
 import { LlmJobRunner } from './llm-job.runner';
 import { LlmQueueProducer } from './llm-queue.producer';
 import { LocalQueue } from './local-queue';
-import { LLM_QUEUE, WEBHOOK_QUEUE } from './queue.constants';
+import { QueueConnections } from './queue-connections';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { WebhookProcessor } from './webhooks/webhook.processor';
 import { WebhookSender } from './webhooks/webhook-sender';
@@ -29,15 +28,9 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      imports: [
-        LlmProviderModule,
-        BullModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({ connection: bullConnection(config.redis.url, 'producer') }),
-        }),
-        BullModule.registerQueue({ name: LLM_QUEUE }, { name: WEBHOOK_QUEUE }),
-      ],
+      imports: [LlmProviderModule, CacheModule, RateLimitModule],
       providers: [
+        QueueConnections,
         JobEvents,
         LlmJobRunner,
         LocalQueue,

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@breakwater/cache';
 import { LlmProviderModule } from '@breakwater/llm-provider';
+import { RateLimitModule } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
+import { CacheController } from './cache.controller';
 import { ProvidersController } from './providers.controller';
+import { UsageController } from './usage.controller';
 
 /** Operators' endpoints: providers now; cache invalidation and usage join with their libs. */
 @Module({
-  imports: [LlmProviderModule],
+  imports: [LlmProviderModule, CacheModule, RateLimitModule],
   providers: [CallerGuard],
-  controllers: [ProvidersController],
+  controllers: [ProvidersController, CacheController, UsageController],
 })
 export class AdminModule {}

@@ -10,7 +10,7 @@ import { AppConfig } from '@breakwater/config';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { clientGone } from '../http/client-gone';
-import { ChatService } from './chat.service';
+import { ChatService, RequestContext } from './chat.service';
 import { BatchRequestDto } from './dto/batch-request.dto';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { RequestDirectives, directivesOf } from './request-directives';
@@ -50,7 +50,11 @@ export class BatchController {
     const signal = clientGone(reply);
     const parallelism = Math.min(BATCH_PARALLELISM, caller.limits.concurrency ?? BATCH_PARALLELISM);
     const results = await inParallel(body.requests, parallelism, (item, index) =>
-      this.item(caller, item, index, directives, signal, request.id),
+      this.item(caller, item, index, directives, {
+        requestId: request.id,
+        signal,
+        onRateLimit: (headers) => reply.headers(headers),
+      }),
     );
     return { results };
   }
@@ -60,16 +64,24 @@ export class BatchController {
     item: unknown,
     index: number,
     directives: RequestDirectives,
-    signal: AbortSignal,
-    requestId: string,
+    context: RequestContext,
   ): Promise<BatchItemResult> {
     try {
       await assertValidItem(item, index);
-      const outcome = await this.chat.complete(caller, item as ChatCompletionRequest, directives, signal);
-      return { status: 200, body: outcome.completion };
+      // An idempotency key names one request, not each item of a batch.
+      const itemDirectives = { ...directives, idempotencyKey: undefined };
+      const outcome = await this.chat.complete(
+        caller,
+        item as ChatCompletionRequest,
+        itemDirectives,
+        context,
+      );
+      return outcome.kind === 'queued'
+        ? { status: 202, body: outcome.accepted }
+        : { status: 200, body: outcome.completion };
     } catch (exception) {
       const { error } = toGatewayError(exception, this.config.http.maxBodyBytes);
-      return { status: error.status, body: errorBody(error, requestId) };
+      return { status: error.status, body: errorBody(error, context.requestId) };
     }
   }
 }

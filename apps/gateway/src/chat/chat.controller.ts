@@ -1,14 +1,15 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
 import { requestLogFields } from '@breakwater/observability';
+import { AcceptedBody } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
-import { ChatService } from './chat.service';
+import { clientGone } from '../http/client-gone';
+import { ChatOutcome, ChatService } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { directivesOf } from './request-directives';
-import { clientGone } from '../http/client-gone';
 
 @ApiTags('chat')
 @ApiBearerAuth()
@@ -21,26 +22,58 @@ export class ChatController {
   @Post('chat/completions')
   @HttpCode(200)
   @ApiOkResponse({ description: 'An OpenAI chat.completion object.' })
+  @ApiAcceptedResponse({
+    description: 'Queued: {queue_id, status, status_url, result_url, expires_at, durable, reason}.',
+  })
   async create(
     @Body() body: ChatCompletionRequestDto,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ChatCompletion> {
+  ): Promise<ChatCompletion | AcceptedBody> {
     const outcome = await this.chat.complete(
       caller,
       body as ChatCompletionRequest,
       directivesOf(request.headers),
-      clientGone(reply),
+      {
+        requestId: request.id,
+        signal: clientGone(reply),
+        onRateLimit: (headers) => reply.headers(headers),
+        onCacheStatus: (status) => {
+          reply.header('x-cache', status);
+          requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
+        },
+      },
     );
-    reply.header('x-provider', outcome.provider).header('x-model', outcome.model);
-    Object.assign(requestLogFields(request.raw), {
-      provider: outcome.provider,
-      model: outcome.model,
-      tokens_in: outcome.completion.usage.prompt_tokens,
-      tokens_out: outcome.completion.usage.completion_tokens,
-      cost_usd: outcome.costUsd,
-    });
-    return outcome.completion;
+    return respond(outcome, request, reply);
   }
+}
+
+const CACHE_LOG_VALUES = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass', STALE: 'stale' } as const;
+
+/** Writes an outcome's status, headers and log fields, and returns its body. */
+function respond(
+  outcome: ChatOutcome,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): ChatCompletion | AcceptedBody {
+  const log = requestLogFields(request.raw);
+  if (outcome.kind === 'queued') {
+    const { accepted } = outcome;
+    reply
+      .status(202)
+      .header('location', accepted.status_url)
+      .header('retry-after', String(outcome.retryAfterSeconds));
+    log.queue_id = accepted.queue_id;
+    return accepted;
+  }
+  reply.header('x-provider', outcome.provider).header('x-model', outcome.model);
+  Object.assign(log, {
+    provider: outcome.provider,
+    model: outcome.model,
+    tokens_in: outcome.completion.usage.prompt_tokens,
+    tokens_out: outcome.completion.usage.completion_tokens,
+    cost_usd: outcome.costUsd,
+  });
+  return outcome.completion;
 }

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@breakwater/cache';
 import { LlmProviderModule } from '@breakwater/llm-provider';
+import { RateLimitModule } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
 import { BatchController } from './batch.controller';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 
 @Module({
-  imports: [LlmProviderModule],
+  imports: [LlmProviderModule, CacheModule, RateLimitModule],
   providers: [ChatService, CallerGuard],
   controllers: [ChatController, BatchController],
 })

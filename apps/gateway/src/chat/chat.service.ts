@@ -1,42 +1,186 @@
 import { Injectable } from '@nestjs/common';
-import { Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
-import { ProviderRegistry } from '@breakwater/llm-provider';
+import { CachePlan, CacheStatus, ResponseCache, plannedStatusOf } from '@breakwater/cache';
+import { Caller, ChatCompletion, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
+import { ModelRoute, Pricing, ProviderRegistry } from '@breakwater/llm-provider';
+import {
+  AcceptedBody,
+  IdempotencyStore,
+  IdempotentAnswer,
+  LlmQueueProducer,
+  WebhookTargets,
+} from '@breakwater/queue';
+import {
+  Admission,
+  Limits,
+  OutboundLimits,
+  RateLimitHeaders,
+  Usage,
+  estimateOf,
+} from '@breakwater/rate-limit';
 import { RequestDirectives } from './request-directives';
 
-export interface ChatOutcome {
-  completion: ChatCompletion;
-  provider: string;
-  model: string;
-  costUsd: number;
+export type ChatOutcome =
+  | { kind: 'answered'; completion: ChatCompletion; provider: string; model: string; costUsd: number }
+  | { kind: 'queued'; accepted: AcceptedBody; retryAfterSeconds: number };
+
+export interface RequestContext {
+  requestId: string;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** Told the planned `x-cache` before the call (so errors carry it) and the final one after. */
+  onCacheStatus?: (status: CacheStatus) => void;
+  /** Told the `x-ratelimit-*` headers once the limits have decided, refusals included. */
+  onRateLimit?: (headers: RateLimitHeaders) => void;
 }
 
+/** One request on its way: what every step needs, resolved once. */
+interface Step {
+  caller: Caller;
+  request: ChatCompletionRequest;
+  directives: RequestDirectives;
+  context: RequestContext;
+  route: ModelRoute;
+  fallbacks: ModelRoute[];
+  admission: Admission;
+  plan: CachePlan;
+}
+
+/** How soon a caller should first poll a job queued on request (async mode). */
+const ASYNC_POLL_SECONDS = 1;
+
 /**
- * The request path, one named step per concern:
- *   caller (authenticated by CallerGuard) → resolve the model and its fallbacks → provider call
- *   (breaker, retries, structured-output repair, fallbacks: all in the registry).
- * Limits, cache and queue join here as their libs land.
+ * The request path, one named call per step:
+ *   idempotency → resolve model and fallbacks → limits (rate, concurrency, budget) → cache plan →
+ *   [async: queue] → cache or provider (registry: breaker, retries, structured output, fallbacks; the
+ *   outbound quota before each attempt) → settle budget and usage.
+ *   Provider unavailable: the queue (202 with a queue_id), or 503 in immediate mode. A queued request
+ *   hands its budget reservation and cache plan to the job, which settles them when it ends.
  */
 @Injectable()
 export class ChatService {
-  constructor(private readonly providers: ProviderRegistry) {}
+  constructor(
+    private readonly providers: ProviderRegistry,
+    private readonly pricing: Pricing,
+    private readonly limits: Limits,
+    private readonly outbound: OutboundLimits,
+    private readonly cache: ResponseCache,
+    private readonly queue: LlmQueueProducer,
+    private readonly idempotency: IdempotencyStore,
+    private readonly webhooks: WebhookTargets,
+    private readonly usage: Usage,
+  ) {}
 
   async complete(
-    _caller: Caller,
+    caller: Caller,
     request: ChatCompletionRequest,
     directives: RequestDirectives,
-    signal: AbortSignal,
+    context: RequestContext,
+  ): Promise<ChatOutcome> {
+    const key = directives.idempotencyKey;
+    if (!key) return this.run(caller, request, directives, context);
+    const replay = await this.idempotency.claim(caller.id, key);
+    if (replay) return replayed(replay);
+    try {
+      const outcome = await this.run(caller, request, directives, context);
+      await this.idempotency.save(caller.id, key, toStored(outcome));
+      return outcome;
+    } catch (error) {
+      await this.idempotency.release(caller.id, key);
+      throw error;
+    }
+  }
+
+  private async run(
+    caller: Caller,
+    request: ChatCompletionRequest,
+    directives: RequestDirectives,
+    context: RequestContext,
   ): Promise<ChatOutcome> {
     const route = this.providers.resolve(request.model);
     const fallbacks = directives.fallbackModels.map((model) =>
       this.providers.resolve(model, 'x-fallback-models'),
     );
     this.providers.assertResponseFormat(request);
-    const answer = await this.providers.complete(route, request, { fallbacks, signal });
-    return {
-      completion: answer.completion,
-      provider: answer.provider,
-      model: answer.model,
-      costUsd: answer.costUsd,
-    };
+    if (directives.callbackUrl) await this.webhooks.assertAllowed(directives.callbackUrl, caller);
+    const estimate = estimateOf(request, this.pricing.price(route.provider, route.model));
+    const admission = await this.limits.admit(
+      caller,
+      directives.endUser,
+      estimate,
+      context.onRateLimit ?? noop,
+    );
+    try {
+      const plan = this.cache.plan(caller, request, route, directives.cache);
+      context.onCacheStatus?.(plannedStatusOf(plan));
+      const step: Step = { caller, request, directives, context, route, fallbacks, admission, plan };
+      if (directives.processingMode === 'async') {
+        return await this.enqueue(step, 'async mode: queued as requested', ASYNC_POLL_SECONDS);
+      }
+      try {
+        return await this.answer(step);
+      } catch (error) {
+        const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
+        if (!unavailable || directives.processingMode === 'immediate' || context.signal.aborted) throw error;
+        return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1);
+      }
+    } finally {
+      // Every exit (answer, queue, error, timeout, client gone) frees the slot; an unsettled reservation is dropped.
+      admission.release();
+      await admission.cancel();
+    }
   }
+
+  private async answer(step: Step): Promise<ChatOutcome> {
+    const { answer, status } = await this.cache.through(step.plan, () =>
+      this.providers.complete(step.route, step.request, {
+        fallbacks: step.fallbacks,
+        signal: step.context.signal,
+        beforeAttempt: (provider) => this.outbound.take(provider),
+      }),
+    );
+    step.context.onCacheStatus?.(status);
+    const cacheHit = status === 'HIT' || status === 'STALE';
+    const tokens = cacheHit ? 0 : answer.completion.usage.total_tokens;
+    // Settled before answering, so the caller's next request is judged on this one's real spend.
+    await Promise.all([
+      step.admission.settle({ tokens, costUsd: cacheHit ? 0 : answer.costUsd }),
+      this.usage.recordAnswer(step.caller.id, answer, cacheHit),
+    ]);
+    const { completion, provider, model, costUsd } = answer;
+    return { kind: 'answered', completion, provider, model, costUsd: cacheHit ? 0 : costUsd };
+  }
+
+  private async enqueue(step: Step, reason: string, retryAfterSeconds: number): Promise<ChatOutcome> {
+    const accepted = await this.queue.enqueue({
+      requestId: step.context.requestId,
+      callerId: step.caller.id,
+      request: step.request,
+      fallbackModels: step.directives.fallbackModels,
+      callbackUrl: step.directives.callbackUrl,
+      reason,
+      cachePlan: step.plan,
+      reservation: step.admission.handOver(),
+    });
+    return { kind: 'queued', accepted, retryAfterSeconds };
+  }
+}
+
+function noop(): void {}
+
+function toStored(outcome: ChatOutcome): IdempotentAnswer {
+  return outcome.kind === 'queued'
+    ? { status: 202, body: outcome.accepted }
+    : { status: 200, body: outcome.completion, provider: outcome.provider, model: outcome.model };
+}
+
+function replayed(stored: IdempotentAnswer): ChatOutcome {
+  return stored.status === 202
+    ? { kind: 'queued', accepted: stored.body, retryAfterSeconds: 1 }
+    : {
+        kind: 'answered',
+        completion: stored.body,
+        provider: stored.provider,
+        model: stored.model,
+        costUsd: 0,
+      };
 }

@@ -1,5 +1,7 @@
 import { IncomingHttpHeaders } from 'node:http';
+import { CacheDirectives, cacheDirectivesOf } from '@breakwater/cache';
 import { GatewayError } from '@breakwater/contracts';
+import { endUserOf } from '@breakwater/rate-limit';
 
 export const PROCESSING_MODES = ['queue_if_unavailable', 'immediate', 'async'] as const;
 export type ProcessingMode = (typeof PROCESSING_MODES)[number];
@@ -9,9 +11,19 @@ export interface RequestDirectives {
   processingMode: ProcessingMode;
   /** `provider/model` names from `x-fallback-models`, in order. */
   fallbackModels: string[];
+  /** `x-callback-url`: where a queued request's end is posted (checked against WEBHOOK_ALLOWED_HOSTS later). */
+  callbackUrl?: string;
+  /** `idempotency-key`, up to 128 characters. */
+  idempotencyKey?: string;
+  /** `x-cache-mode`, `Cache-Control`, `x-cache-ttl`, `x-cache-key`. */
+  cache: CacheDirectives;
+  /** `x-end-user`: the caller's end_user_limits apply to it. */
+  endUser?: string;
 }
 
 const MAX_FALLBACKS = 5;
+const MAX_IDEMPOTENCY_KEY = 128;
+const MAX_URL = 2048;
 
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -37,5 +49,23 @@ export function directivesOf(headers: IncomingHttpHeaders): RequestDirectives {
       `x-fallback-models lists at most ${MAX_FALLBACKS} models`,
     );
   }
-  return { processingMode: mode as ProcessingMode, fallbackModels };
+  const callbackUrl = single(headers, 'x-callback-url')?.trim() || undefined;
+  if (callbackUrl && callbackUrl.length > MAX_URL) {
+    throw GatewayError.invalid('x-callback-url', `x-callback-url is longer than ${MAX_URL} characters`);
+  }
+  const idempotencyKey = single(headers, 'idempotency-key') || undefined;
+  if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
+    throw GatewayError.invalid(
+      'idempotency-key',
+      `idempotency-key is longer than ${MAX_IDEMPOTENCY_KEY} characters`,
+    );
+  }
+  return {
+    processingMode: mode as ProcessingMode,
+    fallbackModels,
+    callbackUrl,
+    idempotencyKey,
+    cache: cacheDirectivesOf(headers),
+    endUser: endUserOf(headers),
+  };
 }

@@ -1,19 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { backoffDelayMs } from '@breakwater/llm-provider';
+import { QueueConnections } from '../queue-connections';
 import { RedisConnections } from '@breakwater/redis';
 import { JobEvents } from '../job-events';
 import { LlmJobData } from '../llm-job';
 import { RunOutcome } from '../llm-job.runner';
-import {
-  WEBHOOK_ATTEMPTS,
-  WEBHOOK_BACKOFF_MS,
-  WEBHOOK_JOB,
-  WEBHOOK_JOB_OPTIONS,
-  WEBHOOK_QUEUE,
-} from '../queue.constants';
+import { WEBHOOK_ATTEMPTS, WEBHOOK_BACKOFF_MS, WEBHOOK_JOB, WEBHOOK_JOB_OPTIONS } from '../queue.constants';
 import { PermanentWebhookError, WebhookDelivery, WebhookSender } from './webhook-sender';
 
 /**
@@ -27,14 +20,13 @@ export class WebhookDispatcher implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
 
   constructor(
-    @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookDelivery>,
+    private readonly queues: QueueConnections,
     private readonly events: JobEvents,
     private readonly sender: WebhookSender,
     private readonly redis: RedisConnections,
   ) {}
 
   onModuleInit(): void {
-    this.queue.on('error', () => undefined);
     this.events.onEnded((data, outcome) => void this.dispatch(data, outcome));
   }
 
@@ -48,7 +40,7 @@ export class WebhookDispatcher implements OnModuleInit {
     };
     if (this.redis.available) {
       try {
-        await this.queue.add(WEBHOOK_JOB, delivery, {
+        await this.queues.webhooks.add(WEBHOOK_JOB, delivery, {
           ...WEBHOOK_JOB_OPTIONS,
           jobId: `webhook-${data.queueId}`,
         });

@@ -3,13 +3,15 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
 import { RedisConnections } from '@breakwater/redis';
 import { bullConnection } from '../bull-connection';
-import { WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE } from '../queue.constants';
+import { WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE, WEBHOOK_TIMEOUT_MS } from '../queue.constants';
+import { closeWorker } from '../worker-shutdown';
 import { PermanentWebhookError, WebhookDelivery, WebhookSender } from './webhook-sender';
 
 /** Delivers queued webhooks; a target that is no longer allowed ends the job without retries. */
 @Injectable()
 export class WebhookProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker<WebhookDelivery>;
+  private active = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -21,11 +23,14 @@ export class WebhookProcessor implements OnApplicationBootstrap, OnApplicationSh
     this.worker = new Worker<WebhookDelivery>(
       WEBHOOK_QUEUE,
       async (job) => {
+        this.active++;
         try {
           await this.sender.deliver(job.data);
         } catch (error) {
           if (error instanceof PermanentWebhookError) throw new UnrecoverableError(error.message);
           throw error;
+        } finally {
+          this.active--;
         }
       },
       {
@@ -41,6 +46,6 @@ export class WebhookProcessor implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await closeWorker(this.worker, () => this.active, WEBHOOK_TIMEOUT_MS);
   }
 }

@@ -1,0 +1,55 @@
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { AppConfig } from '@breakwater/config';
+import { Caller, GatewayError } from '@breakwater/contracts';
+import { Limits, Usage, UsageReport } from '@breakwater/rate-limit';
+import { CallerGuard } from '../auth/caller.guard';
+import { CurrentCaller } from '../auth/current-caller.decorator';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiSecurity('x-api-key')
+@UseGuards(CallerGuard)
+@Controller('v1')
+export class UsageController {
+  private readonly callerIds: Set<string>;
+
+  constructor(
+    private readonly usage: Usage,
+    private readonly limits: Limits,
+    config: AppConfig,
+  ) {
+    this.callerIds = new Set(config.callers.list.map((caller) => caller.id));
+  }
+
+  /**
+   * The caller's usage today and this month (UTC), in total and per model. A caller reads only its own
+   * (another's id is 403: caller ids are not secret, so hiding them behind 404 would protect nothing);
+   * an admin reads anyone's with `?caller=`, and an unknown id is 404.
+   */
+  @Get('usage')
+  @ApiQuery({ name: 'caller', required: false, description: "Admin only: another caller's id." })
+  @ApiOkResponse({
+    description:
+      '{"caller", "day": {"date", "requests", "cache_hits", "tokens_in", "tokens_out", "cost_usd", "by_model": {...}}, "month": {"month", ...}}',
+  })
+  async report(
+    @CurrentCaller() caller: Caller,
+    @Query('caller') requested: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UsageReport> {
+    reply.headers(await this.limits.peek(caller));
+    const target = requested === undefined || requested === '' ? caller.id : requested;
+    if (target !== caller.id) {
+      if (caller.role !== 'admin') {
+        throw new GatewayError(
+          'FORBIDDEN',
+          'a caller may read only its own usage: leave out ?caller= or pass your own id',
+        );
+      }
+      if (!this.callerIds.has(target)) throw new GatewayError('NOT_FOUND', `no caller "${target}"`);
+    }
+    return this.usage.report(target);
+  }
+}

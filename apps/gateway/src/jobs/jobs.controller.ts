@@ -1,0 +1,72 @@
+import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { Caller, ChatCompletion, GatewayError } from '@breakwater/contracts';
+import { JobStatusBody, JobStatusStore, JobView } from '@breakwater/queue';
+import { CallerGuard } from '../auth/caller.guard';
+import { CurrentCaller } from '../auth/current-caller.decorator';
+
+/** How soon to poll again while a job is queued or processing. */
+const POLL_AGAIN_SECONDS = 2;
+
+const queueIdPipe = new ParseUUIDPipe({
+  exceptionFactory: () => GatewayError.invalid('queue_id', 'queue_id must be a UUID'),
+});
+
+@ApiTags('jobs')
+@ApiBearerAuth()
+@ApiSecurity('x-api-key')
+@UseGuards(CallerGuard)
+@Controller('v1')
+export class JobsController {
+  constructor(private readonly jobs: JobStatusStore) {}
+
+  @Get('status/:queue_id')
+  @ApiParam({ name: 'queue_id', format: 'uuid' })
+  @ApiOkResponse({
+    description: '{queue_id, status, attempts, created_at, updated_at, expires_at, position?, error?}',
+  })
+  async status(
+    @Param('queue_id', queueIdPipe) queueId: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<JobStatusBody> {
+    return (await this.find(queueId, caller)).status;
+  }
+
+  /** completed 200 · queued/processing 202 with Retry-After · failed 502 · expired 410 · unknown or not yours 404. */
+  @Get('results/:queue_id')
+  @ApiParam({ name: 'queue_id', format: 'uuid' })
+  @ApiOkResponse({ description: 'The chat.completion of a completed job.' })
+  async result(
+    @Param('queue_id', queueIdPipe) queueId: string,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ChatCompletion | JobStatusBody> {
+    const job = await this.find(queueId, caller);
+    const { status } = job;
+    switch (status.status) {
+      case 'completed':
+        if (!job.result) throw new GatewayError('INTERNAL', 'internal error');
+        return job.result;
+      case 'queued':
+      case 'processing':
+        reply.status(202).header('retry-after', String(POLL_AGAIN_SECONDS));
+        return status;
+      case 'expired':
+        throw new GatewayError('EXPIRED', `queued request ${queueId} expired before it could be answered`);
+      case 'failed':
+        throw new GatewayError(
+          'PROVIDER_ERROR',
+          `queued request ${queueId} failed: ${status.error?.message ?? 'unknown error'}`,
+        );
+    }
+  }
+
+  private async find(queueId: string, caller: Caller): Promise<JobView> {
+    const job = await this.jobs.find(queueId);
+    if (!job || (job.callerId !== caller.id && caller.role !== 'admin')) {
+      throw new GatewayError('NOT_FOUND', `no queued request ${queueId}`);
+    }
+    return job;
+  }
+}

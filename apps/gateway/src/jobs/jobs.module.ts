@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { CallerGuard } from '../auth/caller.guard';
+import { JobsController } from './jobs.controller';
+
+/** Status and results of queued requests (the QueueModule is imported once, by the gateway module). */
+@Module({ providers: [CallerGuard], controllers: [JobsController] })
+export class JobsModule {}

@@ -1,0 +1,261 @@
+'use strict';
+// `npm run bench [-- --quick] [-- --only <scenario>]`: the gateway's overhead measured against the
+// upstream in the same run. See bench/README.md for what each scenario means and how to read the table.
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { measure, stopLoad } = require('./load');
+const { REPO, killAllNow, startGateway, startRedis, startStub, stopAll } = require('./processes');
+const { comparePassThrough, formatTable, judgeTargets } = require('./report');
+const {
+  SCENARIOS,
+  UPSTREAM_API_KEY,
+  accepted202,
+  measureDrain,
+  probe,
+  targetOf,
+  writeCallersFile,
+} = require('./scenarios');
+
+const RESULTS_DIR = path.join(__dirname, 'results');
+const GATEWAY_MAIN = path.join(REPO, 'dist/apps/gateway/main.js');
+
+const MODES = {
+  full: { warmUpSec: 3, measureSec: 10, drainWindowSec: 10 },
+  quick: { warmUpSec: 1, measureSec: 3, drainWindowSec: 3 },
+};
+
+function usage(message) {
+  process.stderr.write(
+    `${message}\nusage: npm run bench [-- --quick] [-- --only <a|direct|b|pass-through|c|cache|d|queue>[,...]]\n`,
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const options = { mode: 'full', only: null };
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index];
+    if (arg === '--quick') options.mode = 'quick';
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const value = arg === '--only' ? argv[(index += 1)] : arg.slice('--only='.length);
+      if (!value) usage('--only needs a scenario');
+      options.only = new Set(
+        value.split(',').map((name) => {
+          const id = Object.keys(SCENARIOS).find(
+            (key) => key === name || SCENARIOS[key].aliases.includes(name),
+          );
+          if (!id) usage(`unknown scenario "${name}"`);
+          return id;
+        }),
+      );
+    } else usage(`unknown argument "${arg}"`);
+  }
+  return options;
+}
+
+/**
+ * The rows to run, in order. Direct and pass-through of the same connections and upstream latency run
+ * back to back, so that their ratio is taken over the shortest possible drift of the machine.
+ */
+function plan(mode, only) {
+  const rows = [];
+  const add = (scenario, connections, upstreamMs) => rows.push({ scenario, connections, upstreamMs });
+  if (mode === 'quick') {
+    add('a', 50, 0);
+    add('b', 50, 0);
+    add('b', 1, 0);
+    add('c', 50, 0);
+    add('d', 50, 0);
+  } else {
+    for (const upstreamMs of [0, 50]) {
+      for (const connections of [1, 50]) {
+        add('a', connections, upstreamMs);
+        add('b', connections, upstreamMs);
+      }
+      if (upstreamMs !== 0) continue;
+      for (const scenario of ['c', 'd']) for (const connections of [1, 50]) add(scenario, connections, 0);
+    }
+  }
+  return only ? rows.filter((row) => only.has(row.scenario)) : rows;
+}
+
+function commitId() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain') ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus.length ? cpus[0].model.trim() : 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
+  };
+}
+
+function rowId({ scenario, connections, upstreamMs }) {
+  return `${scenario}-${connections}c-${upstreamMs}ms`;
+}
+
+async function runDirect(planned, context) {
+  const stub = await context.stub(planned.upstreamMs);
+  const target = targetOf('a', stub.url);
+  const probed = await probe('a', target);
+  const measured = await measure(target, planned.connections, context.durations);
+  delete measured.warmUpStatusCodes;
+  return { status: 'measured', probe: probed, ...measured, gatewayRssPeakMb: null };
+}
+
+async function runThroughGateway(planned, context) {
+  await context.redis.flush();
+  const stub = await context.stub(planned.upstreamMs);
+  const gateway = await startGateway({
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      REDIS_URL: context.redis.url,
+      OPENAI_API_KEY: UPSTREAM_API_KEY,
+      OPENAI_BASE_URL: `${stub.url}/v1`,
+      CALLERS_FILE: context.callersFile,
+      // Acceptance (d) is measured, not the 503 QUEUE_FULL that the default capacity gives within a second.
+      QUEUE_MAX_SIZE: '1000000',
+    },
+    cwd: context.workDir,
+    logFd: context.logFd,
+    logPath: context.logPath,
+  });
+  const row = { gatewayBuild: gateway.build, gatewayStartMs: gateway.startMs };
+  try {
+    const target = targetOf(planned.scenario, gateway.url);
+    const probed = await probe(planned.scenario, target);
+    if (!probed.available) {
+      const { needs } = SCENARIOS[planned.scenario];
+      return {
+        status: 'unavailable',
+        probe: probed,
+        note: `not available yet (needs ${needs}): ${probed.detail}`,
+      };
+    }
+    const measured = await measure(target, planned.connections, context.durations);
+    Object.assign(row, { status: 'measured', probe: probed, ...measured });
+    delete row.warmUpStatusCodes;
+    if (planned.scenario === 'd') {
+      const accepted = 1 + accepted202(measured.warmUpStatusCodes) + accepted202(measured.statusCodes);
+      row.drain = await measureDrain(gateway.url, accepted, context.durations.drainWindowSec);
+    }
+    row.gatewayRssPeakMb = gateway.rssPeakMb();
+    return row;
+  } finally {
+    row.gatewayStopMs = await gateway.stop();
+  }
+}
+
+let interrupted = false;
+
+function onSignal(signal) {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  process.stderr.write(`\nbench: ${signal}: stopping everything it started...\n`);
+  stopLoad();
+  stopAll();
+  setTimeout(() => process.exit(130), 15_000).unref();
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const durations = MODES[options.mode];
+  const rows = plan(options.mode, options.only);
+  if (!fs.existsSync(GATEWAY_MAIN))
+    throw new Error(`${GATEWAY_MAIN} is missing: run \`npm run bench\` (it builds first)`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killAllNow);
+
+  const began = Date.now();
+  const report = {
+    date: new Date().toISOString(),
+    commit: commitId(),
+    machine: machine(),
+    mode: options.mode,
+  };
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const logPath = path.join(RESULTS_DIR, 'gateway.log');
+  const logFd = fs.openSync(logPath, 'w');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'breakwater-bench-'));
+  const results = [];
+  try {
+    const stubs = new Map();
+    const context = {
+      durations,
+      logFd,
+      logPath,
+      workDir,
+      callersFile: writeCallersFile(workDir),
+      redis: rows.some((row) => row.scenario !== 'a') ? await startRedis(workDir) : null,
+      async stub(latencyMs) {
+        if (!stubs.has(latencyMs)) stubs.set(latencyMs, await startStub(latencyMs));
+        return stubs.get(latencyMs);
+      },
+    };
+    const unavailable = new Set();
+    for (const planned of rows) {
+      if (interrupted) break;
+      if (unavailable.has(planned.scenario)) continue;
+      const { name } = SCENARIOS[planned.scenario];
+      const conns = `${planned.connections} connection${planned.connections === 1 ? '' : 's'}`;
+      const title = `${planned.scenario} ${name}, ${conns}, ${planned.upstreamMs} ms upstream`;
+      process.stderr.write(`bench: ${title} ...`);
+      const outcome =
+        planned.scenario === 'a'
+          ? await runDirect(planned, context)
+          : await runThroughGateway(planned, context);
+      const row = { id: rowId(planned), ...planned, name, ...outcome };
+      if (row.status === 'unavailable') {
+        unavailable.add(planned.scenario);
+        Object.assign(row, { id: planned.scenario, connections: null, upstreamMs: null });
+        process.stderr.write(` ${row.note}\n`);
+      } else {
+        process.stderr.write(
+          ` ${row.requestsPerSec} req/s, p99 ${row.latencyMs.p99} ms, non-2xx ${row.non2xx}\n`,
+        );
+      }
+      results.push(row);
+    }
+  } finally {
+    await stopAll();
+    fs.closeSync(logFd);
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  if (interrupted) {
+    process.stderr.write('bench: interrupted; bench/results/latest.json left as it was\n');
+    process.exitCode = 130;
+    return;
+  }
+
+  comparePassThrough(results);
+  Object.assign(report, { durations, scenarios: results, targets: judgeTargets(results) });
+  report.elapsedSec = Math.round((Date.now() - began) / 1000);
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${formatTable(report)}\n\n`);
+  process.stdout.write(
+    `Written to bench/results/latest.json in ${report.elapsedSec} s; gateway logs in bench/results/gateway.log\n`,
+  );
+}
+
+main().catch((error) => {
+  if (interrupted) {
+    process.stderr.write('\nbench: interrupted\n');
+    process.exitCode = 130;
+    return;
+  }
+  process.stderr.write(`\nbench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,162 @@
+'use strict';
+// What each scenario sends and where, how the bench finds out at run time whether a scenario's feature
+// exists (the response cache, the queue), and the queue's drain rate read from the gateway's /metrics.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const SCENARIOS = {
+  a: { name: 'direct', aliases: ['direct'] },
+  b: { name: 'pass-through', aliases: ['pass-through', 'passthrough'] },
+  c: { name: 'cache hits', aliases: ['cache', 'cache-hits'], needs: 'the response cache' },
+  d: { name: 'queue 202', aliases: ['queue'], needs: 'the queue' },
+};
+
+const UPSTREAM_API_KEY = 'bench-key';
+const CALLER_KEY = 'bench-caller-key';
+const CACHE_CALLER_KEY = 'bench-cache-caller-key';
+const GENEROUS_LIMITS = { per_minute: 100_000_000, per_hour: 1_000_000_000, per_day: 1_000_000_000 };
+const PROMPT = 'In one sentence: what does a breakwater protect a harbour from?';
+
+function chatBody(model) {
+  return JSON.stringify({ model, messages: [{ role: 'user', content: PROMPT }] });
+}
+
+function headers(key, extra = {}) {
+  return { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...extra };
+}
+
+function writeCallersFile(dir) {
+  const file = path.join(dir, 'callers.json');
+  const callers = [
+    { id: 'bench', key: CALLER_KEY, limits: GENEROUS_LIMITS, cache: { enabled: false } },
+    { id: 'bench-cache', key: CACHE_CALLER_KEY, limits: GENEROUS_LIMITS, cache: { enabled: true } },
+  ];
+  fs.writeFileSync(file, JSON.stringify({ callers }, null, 2));
+  return file;
+}
+
+/** What each scenario sends, and where. */
+function targetOf(scenario, baseUrl) {
+  const url = `${baseUrl}/v1/chat/completions`;
+  switch (scenario) {
+    case 'a':
+      return { url, headers: headers(UPSTREAM_API_KEY), body: chatBody('gpt-4o-mini') };
+    case 'b':
+      return { url, headers: headers(CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
+    case 'c':
+      return { url, headers: headers(CACHE_CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
+    default:
+      return {
+        url,
+        headers: headers(CALLER_KEY, { 'x-processing-mode': 'async' }),
+        body: chatBody('openai/gpt-4o-mini'),
+      };
+  }
+}
+
+async function send(target) {
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: target.headers,
+    body: target.body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  let errorCode = null;
+  try {
+    errorCode = (JSON.parse(text).error || {}).code || null;
+  } catch {
+    // not JSON: no error code to report
+  }
+  return { status: response.status, errorCode, xCache: response.headers.get('x-cache') };
+}
+
+function answered(probe) {
+  return `${probe.status}${probe.errorCode ? ` ${probe.errorCode}` : ''}`;
+}
+
+/**
+ * Decides at run time whether a scenario's feature exists: (c) a repeated identical request from a
+ * cache-enabled caller answers `x-cache: HIT`; (d) `x-processing-mode: async` answers 202.
+ */
+async function probe(scenario, target) {
+  if (scenario === 'c') {
+    await send(target);
+    const again = await send(target);
+    const available = again.status === 200 && (again.xCache || '').toUpperCase() === 'HIT';
+    const detail = `a repeated request answered ${answered(again)}, x-cache: ${again.xCache || 'absent'}`;
+    return { ...again, available, detail };
+  }
+  const first = await send(target);
+  if (scenario === 'd') {
+    return {
+      ...first,
+      available: first.status === 202,
+      detail: `x-processing-mode: async answered ${answered(first)}`,
+    };
+  }
+  return { ...first, available: true };
+}
+
+const FINISHED_OUTCOMES = ['completed', 'failed', 'expired'];
+
+/**
+ * The queue's counters from `queue_jobs_total{outcome}`: jobs enqueued (when the gateway counts them) and
+ * jobs finished (the contract's terminal job states). Null when the metric is absent.
+ */
+async function queueCounters(baseUrl) {
+  const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const byOutcome = {};
+  for (const match of text.matchAll(/^queue_jobs_total\{([^}]*)\}\s+(\S+)$/gm)) {
+    const outcome = /outcome="([^"]*)"/.exec(match[1]);
+    if (outcome) byOutcome[outcome[1]] = (byOutcome[outcome[1]] || 0) + Number(match[2]);
+  }
+  if (!Object.keys(byOutcome).length) return null;
+  const finished = FINISHED_OUTCOMES.reduce((sum, outcome) => sum + (byOutcome[outcome] || 0), 0);
+  return { enqueued: byOutcome.enqueued, finished };
+}
+
+/**
+ * Drain rate of the queue once acceptance has stopped: finished jobs per second, polled from /metrics
+ * until every enqueued job has finished or the window ends. Enqueued jobs are the gateway's own count
+ * when it has one: autocannon does not count the 202s still in flight when a run stops.
+ */
+async function measureDrain(baseUrl, acceptedByClient, windowSec) {
+  const first = await queueCounters(baseUrl);
+  if (!first) return { jobsPerSec: null, note: 'not measured: /metrics has no queue_jobs_total' };
+  const accepted = (counters) => (counters.enqueued === undefined ? acceptedByClient : counters.enqueued);
+  if (first.finished >= accepted(first)) {
+    const note = 'kept up: every accepted job finished during acceptance';
+    return { jobsPerSec: null, accepted: accepted(first), finished: first.finished, note };
+  }
+  const backlog = accepted(first) - first.finished;
+  const started = Date.now();
+  let now = first;
+  while (now.finished < accepted(now) && Date.now() - started < windowSec * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    now = await queueCounters(baseUrl);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const left = Math.max(0, accepted(now) - now.finished);
+  // A backlog of a few jobs drains between two polls: its "rate" would only measure the polling.
+  const jobsPerSec = backlog >= 100 ? Math.round((now.finished - first.finished) / seconds) : null;
+  const rate = jobsPerSec === null ? 'too few to rate' : `${jobsPerSec} jobs/s`;
+  const note =
+    `${backlog} of ${accepted(now)} accepted jobs waiting when acceptance stopped; ${rate} over ` +
+    `${seconds.toFixed(1)} s; ${left} left`;
+  return { jobsPerSec, accepted: accepted(now), backlog, finished: now.finished, seconds, note };
+}
+
+function accepted202(statusCodes) {
+  return statusCodes['202'] || 0;
+}
+
+module.exports = {
+  SCENARIOS,
+  UPSTREAM_API_KEY,
+  accepted202,
+  measureDrain,
+  probe,
+  targetOf,
+  writeCallersFile,
+};

@@ -1,0 +1,126 @@
+import { ChatCompletionRequest } from '@breakwater/contracts';
+import { canonicalJson, cacheKeyOf, customCacheKeyOf, sha256Hex } from './cache-key';
+
+const base: ChatCompletionRequest = {
+  model: 'openai/gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'be brief' },
+    { role: 'user', content: 'hello' },
+  ],
+};
+const keyOf = (
+  request: ChatCompletionRequest,
+  namespace = 'ns',
+  provider = 'openai',
+  model = 'gpt-4o-mini',
+) => cacheKeyOf(namespace, provider, model, request);
+
+describe('cacheKeyOf', () => {
+  it('is bw:cache:v1:<namespace>:<sha256 hex>', () => {
+    expect(keyOf(base, 'pipeline')).toMatch(/^bw:cache:v1:pipeline:[0-9a-f]{64}$/);
+  });
+
+  it('ignores JSON key order at every depth', () => {
+    const reordered = JSON.parse(
+      '{"messages":[{"content":"be brief","role":"system"},{"content":"hello","role":"user"}],"model":"openai/gpt-4o-mini"}',
+    ) as ChatCompletionRequest;
+    expect(keyOf(reordered)).toBe(keyOf(base));
+    const schemaA = { type: 'object', properties: { a: { type: 'string' }, b: { type: 'integer' } } };
+    const schemaB = { properties: { b: { type: 'integer' }, a: { type: 'string' } }, type: 'object' };
+    const withSchema = (schema: Record<string, unknown>): ChatCompletionRequest => ({
+      ...base,
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema } },
+    });
+    expect(keyOf(withSchema(schemaA))).toBe(keyOf(withSchema(schemaB)));
+  });
+
+  it.each<[string, Partial<ChatCompletionRequest>]>([
+    ['temperature 1', { temperature: 1 }],
+    ['top_p 1', { top_p: 1 }],
+    ['n 1', { n: 1 }],
+    ['presence_penalty 0', { presence_penalty: 0 }],
+    ['frequency_penalty 0', { frequency_penalty: 0 }],
+    ['an empty stop list', { stop: [] }],
+    ['response_format text', { response_format: { type: 'text' } }],
+    ['no tools', { tools: [] }],
+    ['tool_choice none without tools', { tool_choice: 'none' }],
+    ['stream false', { stream: false }],
+    ['a user id', { user: 'end-user-7' }],
+  ])('treats %s like its absence (the provider default made explicit)', (_name, extra) => {
+    expect(keyOf({ ...base, ...extra })).toBe(keyOf(base));
+  });
+
+  it('treats equivalent spellings alike: a stop string and its one-item list, max_completion_tokens and max_tokens', () => {
+    expect(keyOf({ ...base, stop: 'END' })).toBe(keyOf({ ...base, stop: ['END'] }));
+    expect(keyOf({ ...base, max_tokens: 50 })).toBe(keyOf({ ...base, max_completion_tokens: 50 }));
+    expect(keyOf({ ...base, max_tokens: 50, max_completion_tokens: 60 })).not.toBe(
+      keyOf({ ...base, max_completion_tokens: 60 }),
+    );
+  });
+
+  it.each<[string, Partial<ChatCompletionRequest>]>([
+    ['temperature', { temperature: 0.2 }],
+    ['top_p', { top_p: 0.5 }],
+    ['n', { n: 2 }],
+    ['max_tokens', { max_tokens: 10 }],
+    ['stop', { stop: ['\n'] }],
+    ['presence_penalty', { presence_penalty: 0.5 }],
+    ['frequency_penalty', { frequency_penalty: 0.5 }],
+    ['seed', { seed: 42 }],
+    ['response_format json_object', { response_format: { type: 'json_object' } }],
+    [
+      'response_format json_schema',
+      { response_format: { type: 'json_schema', json_schema: { name: 'g', schema: { type: 'object' } } } },
+    ],
+    ['tools', { tools: [{ type: 'function', function: { name: 'lookup' } }] }],
+    ['tool_choice', { tool_choice: 'required' }],
+    ['a parameter Breakwater does not know', { logit_bias: { '42': 10 } } as Partial<ChatCompletionRequest>],
+  ])('changes with %s', (_name, extra) => {
+    expect(keyOf({ ...base, ...extra })).not.toBe(keyOf(base));
+  });
+
+  it('changes with the messages, their order and their roles', () => {
+    expect(keyOf({ ...base, messages: [{ role: 'user', content: 'hello!' }] })).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, messages: [...base.messages].reverse() })).not.toBe(keyOf(base));
+    expect(
+      keyOf({
+        ...base,
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'assistant', content: 'hello' },
+        ],
+      }),
+    ).not.toBe(keyOf(base));
+  });
+
+  it('changes with the resolved provider and model, not with how the model was spelled', () => {
+    expect(keyOf(base, 'ns', 'openai', 'gpt-4o')).not.toBe(keyOf(base));
+    expect(keyOf(base, 'ns', 'openrouter', 'gpt-4o-mini')).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, model: 'gpt-4o-mini' })).toBe(keyOf(base));
+  });
+
+  it('keeps namespaces apart', () => {
+    expect(keyOf(base, 'team-a')).not.toBe(keyOf(base, 'team-b'));
+    expect(keyOf(base, 'team-a').slice(-64)).toBe(keyOf(base, 'team-b').slice(-64));
+  });
+});
+
+describe('customCacheKeyOf', () => {
+  it('hashes the caller key inside the namespace', () => {
+    const key = customCacheKeyOf('team-a', 'payload-123:summary');
+    expect(key).toBe(`bw:cache:v1:team-a:${sha256Hex('payload-123:summary')}`);
+    expect(customCacheKeyOf('team-b', 'payload-123:summary')).not.toBe(key);
+  });
+
+  it('makes any text a safe key (no separators or globs leak into Redis)', () => {
+    expect(customCacheKeyOf('ns', 'a:*:b?[c] d')).toMatch(/^bw:cache:v1:ns:[0-9a-f]{64}$/);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys, drops undefined members and keeps array order', () => {
+    expect(canonicalJson({ b: 1, a: [3, { d: undefined, c: null }], e: 'x' })).toBe(
+      '{"a":[3,{"c":null}],"b":1,"e":"x"}',
+    );
+  });
+});

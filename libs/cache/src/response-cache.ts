@@ -1,0 +1,251 @@
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '@breakwater/config';
+import { Caller, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
+import { ProviderAnswer } from '@breakwater/llm-provider';
+import { Metrics } from '@breakwater/observability';
+import { RedisConnections } from '@breakwater/redis';
+import { CacheBus, CacheEvent } from './cache-bus';
+import { CacheDirectives } from './cache-directives';
+import { CacheEntry, answerOf, encodeEntry, entryOf } from './cache-entry';
+import { CACHE_KEY_PREFIX, namespacePrefixOf } from './cache-key';
+import { CachePlan, CacheStatus, planCache, plannedStatusOf } from './cache-plan';
+import { CacheSelection, CacheSelector, selectionOf } from './cache-selector';
+import { CachedAnswerValidator } from './cached-answer.validator';
+import { FirstTier } from './first-tier';
+import { SecondTier } from './second-tier';
+import { SingleFlight } from './single-flight';
+
+const LOCK_TTL_MS = 3000;
+const POLL_MS = 50;
+
+export interface CachedResult {
+  answer: ProviderAnswer;
+  status: CacheStatus;
+}
+
+type ReadablePlan = CachePlan & { key: string };
+
+/**
+ * The response cache around the provider step: an in-process LRU in front of Redis, single flight for
+ * identical misses, stale answers while a provider is unavailable, and invalidation of every replica.
+ * Every entry is written with Redis `PX` = TTL + stale window and kept in the first tier no longer than
+ * that; it answers as a HIT until its TTL, and as STALE after it only when its provider is unavailable.
+ * Redis trouble never fails a request: the first tier carries on alone.
+ */
+@Injectable()
+export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
+  private readonly firstTier: FirstTier;
+  private readonly secondTier: SecondTier;
+  private readonly bus: CacheBus;
+  private readonly flights: SingleFlight;
+  private readonly validator = new CachedAnswerValidator();
+  private readonly staleMs: number;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly connections: RedisConnections,
+    private readonly metrics: Metrics,
+  ) {
+    this.staleMs = config.cache.staleIfErrorSeconds * 1000;
+    this.firstTier = new FirstTier(config.cache.l1MaxEntries);
+    this.secondTier = new SecondTier(connections);
+    this.bus = new CacheBus({
+      event: (event, fromHere) => this.onEvent(event, fromHere),
+      // Invalidations published while this replica was not listening are lost: its first tier cannot be trusted.
+      resubscribed: () => this.firstTier.clear(),
+    });
+    this.flights = new SingleFlight(this.secondTier, this.bus, {
+      lockTtlMs: LOCK_TTL_MS,
+      // A live holder's call ends within REQUEST_TIMEOUT_SECONDS; waiting longer would only wait for a dead one.
+      maxWaitMs: config.resilience.requestTimeoutMs,
+      pollMs: POLL_MS,
+    });
+  }
+
+  onModuleInit(): void {
+    this.bus.start(this.config.redis.url, this.connections.baseOptions());
+  }
+
+  onApplicationShutdown(): void {
+    this.bus.stop();
+  }
+
+  /** Decides from the caller's policy and the directives; `route` is the resolved provider/model. Pure and cheap. */
+  plan(
+    caller: Caller,
+    request: ChatCompletionRequest,
+    route: { provider: ProviderId; model: string },
+    directives: CacheDirectives,
+  ): CachePlan {
+    return planCache(caller, request, route, directives, { ttlSeconds: this.config.cache.ttlSeconds });
+  }
+
+  /**
+   * The whole cache step around a provider call: read (first tier, then Redis), single-flight the miss
+   * when the plan shares, store the answer, and answer a stale entry when `produce` finds the provider
+   * unavailable. Throws only what `produce` throws.
+   */
+  async through(plan: CachePlan, produce: () => Promise<ProviderAnswer>): Promise<CachedResult> {
+    let status = plannedStatusOf(plan);
+    try {
+      if (!plan.read || plan.key === undefined) {
+        const answer = await produce();
+        await this.store(plan, answer);
+        return { answer, status };
+      }
+      return await this.read({ ...plan, key: plan.key }, produce, (result) => (status = result));
+    } finally {
+      this.metrics.cacheRequests.inc({ result: status.toLowerCase() });
+    }
+  }
+
+  /** Stores a completed answer under a plan (the worker's path for queued jobs); a no-op when the plan does not write. */
+  async store(plan: CachePlan, answer: ProviderAnswer): Promise<void> {
+    await this.write(plan, answer);
+  }
+
+  /**
+   * Deletes entries: one key, a namespace, or all (SCAN and UNLINK in batches), and clears the first tier
+   * of every replica through pub/sub. Returns how many Redis entries were deleted, or how many first-tier
+   * entries when Redis is down (other replicas then keep theirs until they expire).
+   */
+  async invalidate(selector: CacheSelector): Promise<number> {
+    const selection = selectionOf(selector);
+    const deleted =
+      selection.kind === 'key'
+        ? await this.secondTier.unlink(selection.key)
+        : await this.secondTier.unlinkPrefix(selection.prefix);
+    const event = eventOf(selection);
+    if (deleted !== undefined) await this.secondTier.publish(this.bus.message(event));
+    const local = this.clearFirstTier(event);
+    return deleted ?? local;
+  }
+
+  private async read(
+    plan: ReadablePlan,
+    produce: () => Promise<ProviderAnswer>,
+    report: (status: CacheStatus) => void,
+  ): Promise<CachedResult> {
+    const { fresh, stale } = await this.lookup(plan);
+    if (fresh) return this.hit(fresh, report);
+    try {
+      if (!plan.shared) {
+        const answer = await produce();
+        await this.write(plan, answer);
+        return { answer, status: 'MISS' };
+      }
+      const outcome = await this.flights.run({
+        key: plan.key,
+        usable: (entry) => this.usable(plan, entry),
+        produce,
+        commit: (answer, lockToken) => this.write(plan, answer, lockToken),
+      });
+      if (outcome.produced) return { answer: outcome.answer, status: 'MISS' };
+      return this.hit(outcome.entry, report, outcome.answer);
+    } catch (error) {
+      const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
+      if (!unavailable || !stale || !this.staleCapable(stale)) throw error;
+      report('STALE');
+      return { answer: answerOf(stale), status: 'STALE' };
+    }
+  }
+
+  private hit(
+    entry: CacheEntry,
+    report: (status: CacheStatus) => void,
+    answer = answerOf(entry),
+  ): CachedResult {
+    report('HIT');
+    this.metrics.cacheSavedCost.inc({ provider: entry.provider, model: entry.model }, entry.costUsd);
+    return { answer, status: 'HIT' };
+  }
+
+  /** A fresh entry for the plan if there is one, else a stale-capable one if there is one. */
+  private async lookup(plan: ReadablePlan): Promise<{ fresh?: CacheEntry; stale?: CacheEntry }> {
+    const now = Date.now();
+    const local = this.firstTier.get(plan.key);
+    if (local && local.expiresAt > now && this.usable(plan, local)) return { fresh: local };
+    let stale = local && this.staleCapable(local, now) && this.usable(plan, local) ? local : undefined;
+    if (!this.secondTier.available) return { stale };
+    const epoch = this.firstTier.epoch;
+    const remote = await this.secondTier.get(plan.key);
+    if (!remote || !this.usable(plan, remote)) return { stale };
+    if (remote.expiresAt > now) {
+      this.firstTier.fill(epoch, plan.key, remote, this.retainedUntil(remote) - Date.now());
+      return { fresh: remote };
+    }
+    if (this.staleCapable(remote, now) && (!stale || remote.storedAt > stale.storedAt)) stale = remote;
+    return { stale };
+  }
+
+  /**
+   * Only successful answers reach here (errors are thrown past it), and only answers of the planned
+   * provider and model are kept: a fallback model's answer is not the answer to this request's key.
+   */
+  private async write(
+    plan: CachePlan,
+    answer: ProviderAnswer | undefined,
+    lockToken?: string,
+  ): Promise<void> {
+    if (plan.key === undefined) return;
+    const storable =
+      answer !== undefined && plan.write && answer.provider === plan.provider && answer.model === plan.model;
+    if (!storable) {
+      if (lockToken) await this.secondTier.commit(plan.key, '', 0, lockToken, this.filled(plan.key));
+      return;
+    }
+    const entry = entryOf(answer, plan.ttlSeconds);
+    const retainMs = this.retainedUntil(entry) - entry.storedAt;
+    this.firstTier.set(plan.key, entry, retainMs);
+    const value = encodeEntry(entry);
+    const event = this.filled(plan.key);
+    if (lockToken) await this.secondTier.commit(plan.key, value, retainMs, lockToken, event);
+    else await this.secondTier.set(plan.key, value, retainMs, event);
+  }
+
+  private usable(plan: CachePlan, entry: CacheEntry): boolean {
+    if (!plan.responseFormat) return true;
+    return this.validator.accepts(plan.responseFormat, entry.completion.choices[0]?.message.content ?? null);
+  }
+
+  private staleCapable(entry: CacheEntry, now = Date.now()): boolean {
+    return this.staleMs > 0 && now < this.retainedUntil(entry);
+  }
+
+  private retainedUntil(entry: CacheEntry): number {
+    return entry.expiresAt + this.staleMs;
+  }
+
+  private filled(key: string): string {
+    return this.bus.message({ kind: 'filled', key });
+  }
+
+  private onEvent(event: CacheEvent, fromHere: boolean): void {
+    if (fromHere) return;
+    if (event.kind === 'filled') this.firstTier.drop(event.key);
+    else this.clearFirstTier(event);
+  }
+
+  private clearFirstTier(event: CacheEvent): number {
+    switch (event.kind) {
+      case 'filled':
+      case 'evict':
+        return this.firstTier.delete(event.key);
+      case 'namespace':
+        return this.firstTier.deletePrefix(namespacePrefixOf(event.namespace));
+      case 'all':
+        return this.firstTier.deletePrefix(CACHE_KEY_PREFIX);
+    }
+  }
+}
+
+function eventOf(selection: CacheSelection): CacheEvent {
+  switch (selection.kind) {
+    case 'key':
+      return { kind: 'evict', key: selection.key };
+    case 'namespace':
+      return { kind: 'namespace', namespace: selection.namespace };
+    case 'all':
+      return { kind: 'all' };
+  }
+}

@@ -1,0 +1,333 @@
+import type { ChatCompletion, ChatCompletionRequest, ErrorBody } from '@breakwater/contracts';
+import {
+  BreakwaterError,
+  BreakwaterErrorInit,
+  JobExpiredError,
+  JobFailedError,
+  PollTimeoutError,
+  RateLimitedError,
+} from './client-errors';
+import { PollPolicy, nextPollStep, pollPolicyOf, retryAfterSecondsOf } from './poll-policy';
+import type { AcceptedBody, JobStatusBody } from './queue.types';
+
+/** The part of `fetch` the client uses; Node's global `fetch` fits, and so does a wrapper around it. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface BreakwaterClientOptions {
+  /** The gateway's root, e.g. `http://127.0.0.1:3000` (a trailing `/v1`, as the OpenAI SDK wants it, is accepted). */
+  baseUrl: string;
+  /** The caller's key, sent as `Authorization: Bearer <key>`. */
+  apiKey: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: FetchLike;
+  /** Defaults for every wait; each call's `poll` overrides them field by field. */
+  poll?: Partial<PollPolicy>;
+  /** Sent on every request (tracing headers, say). */
+  headers?: Record<string, string>;
+}
+
+export type ProcessingMode = 'queue_if_unavailable' | 'immediate' | 'async';
+export type CacheMode = 'default' | 'bypass' | 'refresh';
+
+/** The contract's request headers, by name. */
+export interface SubmitOptions {
+  /** `x-processing-mode`: what the gateway does when the provider is unavailable (queue, 503, or always queue). */
+  processingMode?: ProcessingMode;
+  /** `x-cache-mode`. */
+  cacheMode?: CacheMode;
+  /** `x-cache-ttl`: seconds the written entry lives. */
+  cacheTtlSeconds?: number;
+  /** `x-cache-key`: the caller's own cache key instead of the request hash. */
+  cacheKey?: string;
+  /** `idempotency-key`: a repeat within 24 h gets the same answer or the same queue id. */
+  idempotencyKey?: string;
+  /** `x-end-user`. */
+  endUser?: string;
+  /** `x-fallback-models`, tried in order before queueing. */
+  fallbackModels?: string[];
+  /** `x-callback-url`: the gateway posts the queued request's end there. */
+  callbackUrl?: string;
+  /** `x-request-id`. */
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
+export interface ChatOptions extends SubmitOptions {
+  /** Overrides the client's poll policy for this call. */
+  poll?: Partial<PollPolicy>;
+}
+
+export interface WaitOptions {
+  poll?: Partial<PollPolicy>;
+  signal?: AbortSignal;
+}
+
+/** What `POST /v1/chat/completions` answered, without waiting for a queued request. */
+export type Submission =
+  | { kind: 'completed'; completion: ChatCompletion; requestId?: string }
+  | {
+      kind: 'queued';
+      queueId: string;
+      /** ISO time after which the gateway gives up on the job (it then answers 410). */
+      expiresAt: string;
+      durable: boolean;
+      /** Why the gateway queued it (async mode, or the provider's failure). */
+      reason: string;
+      retryAfterSeconds?: number;
+      requestId?: string;
+    };
+
+/** One look at a queued request's result. */
+export type ResultLook =
+  | { kind: 'completed'; completion: ChatCompletion }
+  | { kind: 'pending'; status: JobStatusBody; retryAfterSeconds?: number };
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the raw text when the body is not JSON. */
+  body: unknown;
+}
+
+/**
+ * A client of the Breakwater gateway. `chat()` returns the completion whether the gateway answered at once
+ * (200) or queued the request (202): it then polls `GET /v1/results/<id>` with exponential backoff, never
+ * sooner than the gateway's `Retry-After`, until the job completes, fails or expires.
+ */
+export class BreakwaterClient {
+  private readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly fetch: FetchLike;
+  private readonly poll: PollPolicy;
+  private readonly headers: Record<string, string>;
+
+  constructor(options: BreakwaterClientOptions) {
+    if (!options.apiKey) throw new TypeError('BreakwaterClient needs an apiKey');
+    // Parsed once so a typo fails here rather than on the first call; the trailing /v1 is dropped because
+    // every path below carries it, and users coming from the OpenAI SDK habitually include it.
+    this.baseUrl = new URL(options.baseUrl).href.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.apiKey = options.apiKey;
+    // Wrapped, not stored bare: browsers reject `fetch` called with a `this` other than the window.
+    this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.poll = pollPolicyOf(options.poll);
+    this.headers = { ...options.headers };
+  }
+
+  /** The completion, waiting for it if the gateway queued the request. */
+  async chat(request: ChatCompletionRequest, options: ChatOptions = {}): Promise<ChatCompletion> {
+    const startedAt = performance.now();
+    // Checked before the POST: a bad policy must not leave a queued job nobody waits for.
+    const policy = pollPolicyOf(this.poll, options.poll);
+    const submission = await this.submit(request, options);
+    if (submission.kind === 'completed') return submission.completion;
+    return this.pollUntilDone(submission.queueId, policy, {
+      startedAt,
+      signal: options.signal,
+      retryAfterSeconds: submission.retryAfterSeconds,
+      requestId: submission.requestId,
+    });
+  }
+
+  /** Sends the request and returns the completion or the queue id, without waiting. */
+  async submit(request: ChatCompletionRequest, options: SubmitOptions = {}): Promise<Submission> {
+    const answer = await this.send('POST', '/v1/chat/completions', {
+      body: JSON.stringify(request),
+      headers: { 'content-type': 'application/json', ...directiveHeaders(options) },
+      signal: options.signal,
+    });
+    const requestId = answer.headers.get('x-request-id') ?? undefined;
+    if (answer.status === 200 && isCompletion(answer.body)) {
+      return { kind: 'completed', completion: answer.body, requestId };
+    }
+    if (answer.status === 202 && isAccepted(answer.body)) {
+      return {
+        kind: 'queued',
+        queueId: answer.body.queue_id,
+        expiresAt: answer.body.expires_at,
+        durable: answer.body.durable,
+        reason: answer.body.reason,
+        retryAfterSeconds: retryAfterSecondsOf(answer.headers.get('retry-after')),
+        requestId,
+      };
+    }
+    throw errorOf(answer);
+  }
+
+  /** `GET /v1/status/<id>`: where the job stands. */
+  async status(queueId: string, options: { signal?: AbortSignal } = {}): Promise<JobStatusBody> {
+    const answer = await this.send('GET', `/v1/status/${encodeURIComponent(queueId)}`, options);
+    if (answer.status === 200 && isJobStatus(answer.body)) return answer.body;
+    throw errorOf(answer);
+  }
+
+  /**
+   * One look at `GET /v1/results/<id>`: the completion, or `pending` with the gateway's Retry-After.
+   * A failed job throws JobFailedError, an expired one JobExpiredError.
+   */
+  async result(queueId: string, options: { signal?: AbortSignal } = {}): Promise<ResultLook> {
+    const answer = await this.send('GET', `/v1/results/${encodeURIComponent(queueId)}`, options);
+    if (answer.status === 200 && isCompletion(answer.body)) {
+      return { kind: 'completed', completion: answer.body };
+    }
+    if (answer.status === 202 && isJobStatus(answer.body)) {
+      return {
+        kind: 'pending',
+        status: answer.body,
+        retryAfterSeconds: retryAfterSecondsOf(answer.headers.get('retry-after')),
+      };
+    }
+    // Only the contract's error JSON says it was the job: a proxy's bare 502 says nothing about it.
+    if (isErrorBody(answer.body)) {
+      const { message } = answer.body.error;
+      if (answer.status === 502) throw new JobFailedError(queueId, message, initOf(answer));
+      if (answer.status === 410) throw new JobExpiredError(queueId, message, initOf(answer));
+    }
+    throw errorOf(answer);
+  }
+
+  /** Polls a queued request (from `submit()`, or an earlier PollTimeoutError) until it completes. */
+  async wait(queueId: string, options: WaitOptions = {}): Promise<ChatCompletion> {
+    const policy = pollPolicyOf(this.poll, options.poll);
+    return this.pollUntilDone(queueId, policy, { startedAt: performance.now(), signal: options.signal });
+  }
+
+  private async pollUntilDone(
+    queueId: string,
+    policy: PollPolicy,
+    context: { startedAt: number; signal?: AbortSignal; retryAfterSeconds?: number; requestId?: string },
+  ): Promise<ChatCompletion> {
+    let attempts = 0;
+    let retryAfterSeconds = context.retryAfterSeconds;
+    let lastStatus: JobStatusBody | undefined;
+    for (;;) {
+      const elapsedMs = () => Math.round(performance.now() - context.startedAt);
+      const step = nextPollStep(policy, { attempts, elapsedMs: elapsedMs(), retryAfterSeconds });
+      if (step.kind === 'stop') {
+        throw new PollTimeoutError({
+          queueId,
+          reason: step.reason,
+          attempts,
+          elapsedMs: elapsedMs(),
+          lastStatus,
+          requestId: context.requestId,
+          retryAfterSeconds,
+        });
+      }
+      await sleep(step.delayMs, context.signal);
+      const look = await this.result(queueId, { signal: context.signal });
+      attempts += 1;
+      if (look.kind === 'completed') return look.completion;
+      lastStatus = look.status;
+      retryAfterSeconds = look.retryAfterSeconds;
+    }
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { body?: string; headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<Answer> {
+    const response = await this.fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...this.headers,
+        accept: 'application/json',
+        ...init.headers,
+        authorization: `Bearer ${this.apiKey}`,
+      },
+      body: init.body,
+      signal: init.signal,
+    });
+    // Read whole so the connection returns to the pool whatever the status.
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: parsed(text) };
+  }
+}
+
+function directiveHeaders(options: SubmitOptions): Record<string, string> {
+  const headers: Record<string, string | undefined> = {
+    'x-processing-mode': options.processingMode,
+    'x-cache-mode': options.cacheMode,
+    'x-cache-ttl': options.cacheTtlSeconds === undefined ? undefined : String(options.cacheTtlSeconds),
+    'x-cache-key': options.cacheKey,
+    'idempotency-key': options.idempotencyKey,
+    'x-end-user': options.endUser,
+    'x-fallback-models': options.fallbackModels?.length ? options.fallbackModels.join(',') : undefined,
+    'x-callback-url': options.callbackUrl,
+    'x-request-id': options.requestId,
+  };
+  return Object.fromEntries(
+    Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+function parsed(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCompletion(body: unknown): body is ChatCompletion {
+  return isRecord(body) && Array.isArray(body.choices);
+}
+
+function isAccepted(body: unknown): body is AcceptedBody {
+  return isRecord(body) && typeof body.queue_id === 'string';
+}
+
+function isJobStatus(body: unknown): body is JobStatusBody {
+  return isRecord(body) && typeof body.queue_id === 'string' && typeof body.status === 'string';
+}
+
+function isErrorBody(body: unknown): body is ErrorBody {
+  return isRecord(body) && isRecord(body.error) && typeof body.error.code === 'string';
+}
+
+function initOf(answer: Answer): BreakwaterErrorInit {
+  const body = isErrorBody(answer.body) ? answer.body : undefined;
+  return {
+    status: answer.status,
+    code: body?.error.code ?? 'UNEXPECTED_RESPONSE',
+    requestId: body?.request_id ?? answer.headers.get('x-request-id') ?? undefined,
+    retryAfterSeconds: retryAfterSecondsOf(answer.headers.get('retry-after')) ?? body?.retry_after,
+    type: body?.error.type,
+    param: body?.error.param,
+  };
+}
+
+/** The contract's error JSON as a BreakwaterError; anything else (a proxy's page, a 2xx of the wrong shape) too. */
+function errorOf(answer: Answer): BreakwaterError {
+  const init = initOf(answer);
+  if (!isErrorBody(answer.body)) {
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? '');
+    return new BreakwaterError(
+      `unexpected ${answer.status} answer from the gateway: ${text.slice(0, 200)}`,
+      init,
+    );
+  }
+  const message = answer.body.error.message;
+  return answer.status === 429 ? new RateLimitedError(message, init) : new BreakwaterError(message, init);
+}
+
+/** setTimeout as a promise that an AbortSignal cuts short, rejecting with the signal's reason as fetch does. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

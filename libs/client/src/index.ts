@@ -1,0 +1,13 @@
+// The TypeScript client users import: chat() answers whether the gateway replied 200 or 202 (polling queued
+// requests with backoff and Retry-After), with typed errors. Only the global fetch at run time; contracts are types.
+export * from './breakwater-client';
+export * from './client-errors';
+export * from './poll-policy';
+export type * from './queue.types';
+export type {
+  ChatCompletion,
+  ChatCompletionRequest,
+  ChatMessage,
+  ErrorBody,
+  ErrorCode,
+} from '@breakwater/contracts';

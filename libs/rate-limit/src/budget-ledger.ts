@@ -1,0 +1,278 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '@breakwater/config';
+import { RedisConnections } from '@breakwater/redis';
+import { BudgetRefusal, DayBudget, usdString } from './budget-rule';
+import { MemoryBudgetLedger } from './memory-budget-ledger';
+import { execAll } from './redis-pipeline';
+import { budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
+
+/**
+ * Serialisable: what a request reserved against the day's budgets. It travels with a queued job so that
+ * any process can settle it. `id` names the reservation in the ledger; `store` says where it was taken
+ * (`memory`: in the admitting process, while Redis was down). The reservation covers the caller and,
+ * when the request named one, its end user.
+ */
+export interface BudgetReservation {
+  id: string;
+  store: 'redis' | 'memory';
+  callerId: string;
+  endUser?: string;
+  /** The UTC day it counts against, `2025-11-23`; its spend counts there too, even if settled later. */
+  day: string;
+  tokens: number;
+  costUsd: number;
+}
+
+/** Narrows a reservation read back from a queued job (where it is stored as opaque JSON). */
+export function isBudgetReservation(value: unknown): value is BudgetReservation {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return (
+    typeof r.id === 'string' &&
+    (r.store === 'redis' || r.store === 'memory') &&
+    typeof r.callerId === 'string' &&
+    (r.endUser === undefined || typeof r.endUser === 'string') &&
+    typeof r.day === 'string' &&
+    typeof r.tokens === 'number' &&
+    typeof r.costUsd === 'number'
+  );
+}
+
+export type ReserveOutcome =
+  { reservation: BudgetReservation } | { refused: { index: number; refusal: BudgetRefusal } };
+
+/** Reservations lapse this long after the longest a request can wait in the queue and then run. */
+const LEASE_MARGIN_MS = 10 * 60_000;
+/** Budget keys live two days past their last write: long enough for any late settlement. */
+const DAY_KEY_TTL_SECONDS = 2 * 86400;
+
+// Shared by both scripts: drops a reservation from a subject's totals (hash KEYS[h]).
+const FORGET = `
+local function forget(hash, id)
+  local field = 'r:' .. id
+  local amount = redis.call('HGET', hash, field)
+  if not amount then return end
+  local sep = string.find(amount, ' ', 1, true)
+  local tokens = tonumber(string.sub(amount, 1, sep - 1))
+  local cost = string.sub(amount, sep + 1)
+  if tokens ~= 0 then redis.call('HINCRBY', hash, 'reserved_tokens', -tokens) end
+  if tonumber(cost) ~= 0 then redis.call('HINCRBYFLOAT', hash, 'reserved_cost', '-' .. cost) end
+  redis.call('HDEL', hash, field)
+end
+`;
+
+/**
+ * Admission and reservation in one atomic step, so replicas cannot both admit against the same
+ * remaining budget (no read-then-write race). KEYS: per subject, its hash then its reservation set.
+ * ARGV: now, lease expiry, id, tokens, cost, key ttl, then per subject its token and cost budgets ('' =
+ * none). Expired reservations (a holder that died) are dropped first. Returns {0} when reserved, else
+ * {subject index, 1 if spend alone reached the budget, 'tokens' | 'cost'}.
+ */
+const RESERVE = `${FORGET}
+local now = tonumber(ARGV[1])
+local subjects = #KEYS / 2
+for i = 1, subjects do
+  local hash, ledger = KEYS[2 * i - 1], KEYS[2 * i]
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', ledger, '-inf', now, 'LIMIT', 0, 100)) do
+    forget(hash, id)
+    redis.call('ZREM', ledger, id)
+  end
+  if redis.call('ZCARD', ledger) == 0 then
+    -- Nothing in flight: clear the float residue that adding and removing costs leaves behind.
+    redis.call('HDEL', hash, 'reserved_tokens', 'reserved_cost')
+  end
+  local v = redis.call('HMGET', hash, 'spent_tokens', 'reserved_tokens', 'spent_cost', 'reserved_cost')
+  local spentTokens, spentCost = tonumber(v[1]) or 0, tonumber(v[3]) or 0
+  local tokenBudget, costBudget = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
+  if tokenBudget ~= '' and spentTokens + (tonumber(v[2]) or 0) >= tonumber(tokenBudget) then
+    return {i, spentTokens >= tonumber(tokenBudget) and 1 or 0, 'tokens'}
+  end
+  if costBudget ~= '' and spentCost + (tonumber(v[4]) or 0) >= tonumber(costBudget) then
+    return {i, spentCost >= tonumber(costBudget) and 1 or 0, 'cost'}
+  end
+end
+for i = 1, subjects do
+  local hash, ledger = KEYS[2 * i - 1], KEYS[2 * i]
+  redis.call('HINCRBY', hash, 'reserved_tokens', ARGV[4])
+  redis.call('HINCRBYFLOAT', hash, 'reserved_cost', ARGV[5])
+  redis.call('HSET', hash, 'r:' .. ARGV[3], ARGV[4] .. ' ' .. ARGV[5])
+  redis.call('ZADD', ledger, ARGV[2], ARGV[3])
+  redis.call('EXPIRE', hash, ARGV[6])
+  redis.call('EXPIRE', ledger, ARGV[6])
+end
+return {0}
+`;
+
+/**
+ * Replaces a reservation with real spend. Only a reservation still pending is settled (ZREM says so),
+ * which makes a second delivery of the same settlement a no-op. ARGV: id, tokens, cost, key ttl.
+ */
+const SETTLE = `${FORGET}
+local settled = 0
+for i = 1, #KEYS, 2 do
+  local hash, ledger = KEYS[i], KEYS[i + 1]
+  if redis.call('ZREM', ledger, ARGV[1]) == 1 then
+    forget(hash, ARGV[1])
+    if tonumber(ARGV[2]) ~= 0 then redis.call('HINCRBY', hash, 'spent_tokens', ARGV[2]) end
+    if tonumber(ARGV[3]) ~= 0 then redis.call('HINCRBYFLOAT', hash, 'spent_cost', ARGV[3]) end
+    redis.call('EXPIRE', hash, ARGV[4])
+    settled = settled + 1
+  end
+end
+return settled
+`;
+
+interface BudgetCommands {
+  bwReserveBudget(...args: (string | number)[]): Promise<[number, number?, string?]>;
+  bwSettleBudget(...args: (string | number)[]): Promise<number>;
+}
+
+/**
+ * The day's token and USD budgets of callers and end users, shared by every replica through Redis and
+ * kept per process in memory while Redis is down (MemoryBudgetLedger; its spend is written to Redis when
+ * Redis returns). Reservations carry a lease, so a replica that dies between admission and settlement
+ * only holds budget until the lease ends; settlement is idempotent (only a pending reservation settles).
+ */
+@Injectable()
+export class BudgetLedger {
+  private readonly logger = new Logger('Budgets');
+  private readonly client: Redis & BudgetCommands;
+  private readonly memory = new MemoryBudgetLedger();
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly redis: RedisConnections,
+    config: AppConfig,
+  ) {
+    this.client = redis.client as Redis & BudgetCommands;
+    this.client.defineCommand('bwReserveBudget', { lua: RESERVE });
+    this.client.defineCommand('bwSettleBudget', { lua: SETTLE });
+    this.leaseMs =
+      config.queue.requestTtlSeconds * 1000 + config.resilience.requestTimeoutMs + LEASE_MARGIN_MS;
+    redis.onTransition((available) => {
+      if (available) void this.flushMemorySpend();
+    });
+  }
+
+  /**
+   * Admits against `budgets` (one per subject of `request`: the caller, then its end user) and reserves
+   * `tokens` and `costUsd` in all of them at once, or in none.
+   */
+  async reserve(
+    request: Omit<BudgetReservation, 'store'>,
+    budgets: readonly DayBudget[],
+    now = Date.now(),
+  ): Promise<ReserveOutcome> {
+    const subjects = subjectsOf(request);
+    if (this.redis.available) {
+      try {
+        const keys = subjects.flatMap((subject) => [
+          budgetKey(request.day, subject),
+          reservationsKey(request.day, subject),
+        ]);
+        const limits = budgets.flatMap((budget) => [budget.tokens ?? '', budget.costUsd ?? '']);
+        const [index, spent, kind] = await this.client.bwReserveBudget(
+          keys.length,
+          ...keys,
+          now,
+          now + this.leaseMs,
+          request.id,
+          request.tokens,
+          usdString(request.costUsd),
+          DAY_KEY_TTL_SECONDS,
+          ...limits,
+        );
+        if (index === 0) return { reservation: { ...request, store: 'redis' } };
+        return {
+          refused: {
+            index: index - 1,
+            refusal: { kind: kind === 'cost' ? 'cost' : 'tokens', spent: spent === 1 },
+          },
+        };
+      } catch {
+        // Redis went away under this request: decide in this process, as while Redis is down.
+      }
+    }
+    const keys = subjects.map((subject) => budgetKey(request.day, subject));
+    const refused = this.memory.reserve(
+      request.day,
+      keys,
+      budgets,
+      { id: request.id, tokens: request.tokens, cost: request.costUsd, expires: now + this.leaseMs },
+      now,
+    );
+    return refused ? { refused } : { reservation: { ...request, store: 'memory' } };
+  }
+
+  /** Replaces the reservation with what the request really used; a repeat or an expired lease does nothing. */
+  async settle(reservation: BudgetReservation, actual: { tokens: number; costUsd: number }): Promise<void> {
+    const subjects = subjectsOf(reservation);
+    const memoryKeys = subjects.map((subject) => budgetKey(reservation.day, subject));
+    if (reservation.store === 'memory') {
+      // Taken in this process while Redis was down: settle only if it is still pending here.
+      if (!this.memory.drop(memoryKeys, reservation.id)) return;
+      if (this.redis.available && (await this.addSpend(memoryKeys, actual))) return;
+      this.memory.spend(reservation.day, memoryKeys, actual.tokens, actual.costUsd);
+      return;
+    }
+    if (this.redis.available) {
+      try {
+        const keys = subjects.flatMap((subject) => [
+          budgetKey(reservation.day, subject),
+          reservationsKey(reservation.day, subject),
+        ]);
+        await this.client.bwSettleBudget(
+          keys.length,
+          ...keys,
+          reservation.id,
+          Math.round(actual.tokens),
+          usdString(actual.costUsd),
+          DAY_KEY_TTL_SECONDS,
+        );
+        return;
+      } catch {
+        // fall through: keep the spend in memory until Redis answers
+      }
+    }
+    // The reservation stays in Redis until its lease ends; the spend is kept here and written on return.
+    this.memory.spend(reservation.day, memoryKeys, actual.tokens, actual.costUsd);
+  }
+
+  /** Writes spend settled in memory during an outage into Redis; on failure it stays for the next return. */
+  async flushMemorySpend(): Promise<void> {
+    const pending = this.memory.takeSpend();
+    if (pending.length === 0) return;
+    const pipeline = this.client.pipeline();
+    for (const { key, tokens, cost } of pending) {
+      if (tokens !== 0) pipeline.hincrby(key, 'spent_tokens', Math.round(tokens));
+      if (cost !== 0) pipeline.hincrbyfloat(key, 'spent_cost', usdString(cost));
+      pipeline.expire(key, DAY_KEY_TTL_SECONDS);
+    }
+    if (!(await execAll(pipeline))) {
+      for (const { key, day, tokens, cost } of pending) this.memory.spend(day, [key], tokens, cost);
+      return;
+    }
+    this.logger.log(`wrote the spend of ${pending.length} budget(s) settled while Redis was down`);
+  }
+
+  private async addSpend(
+    keys: readonly string[],
+    actual: { tokens: number; costUsd: number },
+  ): Promise<boolean> {
+    const pipeline = this.client.pipeline();
+    for (const key of keys) {
+      if (actual.tokens !== 0) pipeline.hincrby(key, 'spent_tokens', Math.round(actual.tokens));
+      if (actual.costUsd !== 0) pipeline.hincrbyfloat(key, 'spent_cost', usdString(actual.costUsd));
+      pipeline.expire(key, DAY_KEY_TTL_SECONDS);
+    }
+    return execAll(pipeline);
+  }
+}
+
+/** The budget subjects of a reservation, caller first: the same in reserve() and settle(). */
+function subjectsOf(reservation: Pick<BudgetReservation, 'callerId' | 'endUser'>): string[] {
+  const subjects = [subjectOf(reservation.callerId)];
+  if (reservation.endUser !== undefined) subjects.push(subjectOf(reservation.callerId, reservation.endUser));
+  return subjects;
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '@breakwater/config';
+import { RedisConnections } from '@breakwater/redis';
+import { slotsKey } from './rate-limit-keys';
+
+/** A concurrency limit: at most `limit` requests of `subject` in flight at once. */
+export interface SlotSpec {
+  subject: string;
+  limit: number;
+}
+
+/** Slots taken by one request: where (Redis or this process) and under which id, for release(). */
+export interface HeldSlots {
+  id: string;
+  keys: string[];
+  store: 'redis' | 'memory';
+}
+
+export type SlotOutcome = { held: HeldSlots } | { refused: SlotSpec };
+
+/** Slots outlive the longest synchronous request by this much before a crashed holder's are reclaimed. */
+const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * Takes one slot in every limit or none. Each slot is a member of a sorted set scored by its lease
+ * expiry, so a replica that dies holding slots cannot leak them: the next acquire drops expired ones.
+ * One script for all limits of a request, so two replicas can never both take the last slot.
+ */
+const ACQUIRE = `
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[4 + i]) then return i end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, ARGV[2], ARGV[4])
+  redis.call('PEXPIRE', key, ARGV[3])
+end
+return 0
+`;
+
+interface SlotCommands {
+  bwAcquireSlots(...args: (string | number)[]): Promise<number>;
+}
+
+/**
+ * Requests in flight per caller and per end user, shared by every replica through Redis; while Redis
+ * is down, counted per process. The invariant is that every slot taken is given back exactly once:
+ * Limits hands each request an idempotent release() that the request path calls in a `finally` (success,
+ * error, timeout, client gone), and a slot whose holder vanished expires with its lease.
+ */
+@Injectable()
+export class ConcurrencySlots {
+  private readonly client: Redis & SlotCommands;
+  private readonly memory = new Map<string, Map<string, number>>();
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly redis: RedisConnections,
+    config: AppConfig,
+  ) {
+    this.client = redis.client as Redis & SlotCommands;
+    this.client.defineCommand('bwAcquireSlots', { lua: ACQUIRE });
+    this.leaseMs = config.resilience.requestTimeoutMs * 2 + LEASE_MARGIN_MS;
+  }
+
+  async acquire(specs: readonly SlotSpec[], now = Date.now()): Promise<SlotOutcome> {
+    const id = randomUUID();
+    const keys = specs.map((spec) => slotsKey(spec.subject));
+    if (this.redis.available) {
+      try {
+        const refused = await this.client.bwAcquireSlots(
+          keys.length,
+          ...keys,
+          now,
+          now + this.leaseMs,
+          this.leaseMs,
+          id,
+          ...specs.map((spec) => spec.limit),
+        );
+        return refused > 0 ? { refused: specs[refused - 1] } : { held: { id, keys, store: 'redis' } };
+      } catch {
+        // Redis went away under this request: count it in this process, as while Redis is down.
+      }
+    }
+    return this.acquireInMemory(specs, keys, id, now);
+  }
+
+  async release(held: HeldSlots): Promise<void> {
+    if (held.store === 'memory') {
+      for (const key of held.keys) {
+        const set = this.memory.get(key);
+        set?.delete(held.id);
+        if (set?.size === 0) this.memory.delete(key);
+      }
+      return;
+    }
+    const pipeline = this.client.pipeline();
+    for (const key of held.keys) pipeline.zrem(key, held.id);
+    // Unreachable Redis: the lease reclaims the slot.
+    await pipeline.exec().catch(() => undefined);
+  }
+
+  private acquireInMemory(specs: readonly SlotSpec[], keys: string[], id: string, now: number): SlotOutcome {
+    const sets = keys.map((key) => {
+      let set = this.memory.get(key);
+      if (!set) this.memory.set(key, (set = new Map()));
+      for (const [slot, expires] of set) if (expires <= now) set.delete(slot);
+      return set;
+    });
+    const full = sets.findIndex((set, index) => set.size >= specs[index].limit);
+    if (full >= 0) return { refused: specs[full] };
+    for (const set of sets) set.set(id, now + this.leaseMs);
+    return { held: { id, keys, store: 'memory' } };
+  }
+}

@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@breakwater/config';
+import { Caller, CallerLimits, GatewayError } from '@breakwater/contracts';
+import { Metrics } from '@breakwater/observability';
+import { BudgetLedger, BudgetReservation } from './budget-ledger';
+import { BudgetRefusal, DayBudget, secondsUntilUtcMidnight, utcDay } from './budget-rule';
+import { ConcurrencySlots, HeldSlots, SlotSpec } from './concurrency-slots';
+import { SpendEstimate } from './estimate';
+import {
+  RateLimitHeaders,
+  WindowState,
+  headersOf,
+  refunded,
+  retryAfterOf,
+  tightestWindow,
+} from './rate-limit-headers';
+import { subjectOf } from './rate-limit-keys';
+import { WindowLimiters, WindowName, WindowSpec } from './window-limiters';
+
+/** What admit() grants a request. */
+export interface Admission {
+  /** The tightest window after this request (also passed to `onHeaders`). */
+  headers: RateLimitHeaders;
+  /** Present when the caller or its end user has a budget: settle() or cancel() it when the request ends. */
+  reservation?: BudgetReservation;
+  /** Frees the concurrency slot(s); idempotent, never throws. Call it in a `finally`. */
+  release(): void;
+  /** Settles the reservation (if any) with the real spend; only the first settle/cancel counts. */
+  settle(actual: SpendEstimate): Promise<void>;
+  /** Drops the reservation (if any) without spend, unless it was settled or handed over: safe in a `finally`. */
+  cancel(): Promise<void>;
+  /**
+   * Hands the reservation over to a queued job (returned for its data) and makes this admission's
+   * settle() and cancel() no-ops: whoever runs the job settles it with Limits.settle().
+   */
+  handOver(): BudgetReservation | undefined;
+}
+
+/** The `scope` label of rate_limit_rejections_total. */
+export type RejectionScope = 'caller' | 'end_user' | 'global' | 'concurrency' | 'budget' | 'provider';
+
+interface Refusal {
+  scope: RejectionScope;
+  retryAfterSeconds: number;
+  error: GatewayError;
+}
+
+/** While only requests in flight hold a budget, they may settle for less: try again shortly. */
+const IN_FLIGHT_RETRY_SECONDS = 1;
+/** Slots free as requests end, which nothing predicts: a second is a polite guess. */
+const CONCURRENCY_RETRY_SECONDS = 1;
+
+const PER_WINDOW: [keyof CallerLimits, WindowName][] = [
+  ['per_minute', 'minute'],
+  ['per_hour', 'hour'],
+  ['per_day', 'day'],
+];
+
+/**
+ * The limits step of the request path: request windows (caller, end user, global), concurrency slots and
+ * day budgets, all decided before any provider work, so a refused request never reaches a provider.
+ *
+ * The three stores are asked in parallel (one round trip of latency). If any refuses, what the others
+ * granted is given back before answering: the windows' counts, the slots and the reservation. A refused
+ * request therefore costs its caller nothing, and a runaway caller hammering at its own limit cannot use
+ * up the global window or its end users' for everyone else.
+ *
+ * Headers travel by the `onHeaders` callback, called exactly once before admit() returns or throws, so
+ * the request path sets them on the reply and they are on the 429 as well.
+ */
+@Injectable()
+export class Limits {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly windows: WindowLimiters,
+    private readonly slots: ConcurrencySlots,
+    private readonly ledger: BudgetLedger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /**
+   * Counts the request against every window, takes a concurrency slot, reserves `estimate` (see
+   * estimateOf) against the day's budgets. Throws GatewayError RATE_LIMITED or BUDGET_EXCEEDED with
+   * retryAfterSeconds.
+   */
+  async admit(
+    caller: Caller,
+    endUser: string | undefined,
+    estimate: SpendEstimate,
+    onHeaders: (headers: RateLimitHeaders) => void,
+  ): Promise<Admission> {
+    const now = Date.now();
+    const windowSpecs = this.windowsOf(caller, endUser);
+    const slotSpecs = slotsOf(caller, endUser);
+    const budgets = budgetsOf(caller, endUser);
+    const [states, slots, budget] = await Promise.all([
+      this.windows.consume(windowSpecs),
+      slotSpecs.length > 0 ? this.slots.acquire(slotSpecs, now) : undefined,
+      budgets
+        ? this.ledger.reserve(
+            {
+              id: randomUUID(),
+              callerId: caller.id,
+              ...(endUser !== undefined ? { endUser } : {}),
+              day: utcDay(now),
+              tokens: Math.max(0, Math.round(estimate.tokens)),
+              costUsd: Math.max(0, estimate.costUsd),
+            },
+            budgets,
+            now,
+          )
+        : undefined,
+    ]);
+    const held = slots && 'held' in slots ? slots.held : undefined;
+    const reservation = budget && 'reservation' in budget ? budget.reservation : undefined;
+    const refusal = longestRefusal([
+      budget && 'refused' in budget ? budgetRefusalOf(budget.refused, caller, endUser, now) : undefined,
+      windowRefusalOf(states, caller, endUser),
+      slots && 'refused' in slots ? concurrencyRefusalOf(slots.refused, caller, endUser) : undefined,
+    ]);
+    if (!refusal) {
+      const headers = headersOf(tightestWindow(states) as WindowState);
+      onHeaders(headers);
+      return this.admissionOf(headers, held, reservation);
+    }
+    await Promise.all([
+      this.windows.refund(windowSpecs),
+      held ? this.slots.release(held) : undefined,
+      reservation ? this.cancel(reservation) : undefined,
+    ]);
+    onHeaders(headersOf(tightestWindow(refunded(states)) as WindowState));
+    this.metrics.rateLimitRejections.inc({ scope: refusal.scope });
+    throw refusal.error;
+  }
+
+  /** Replaces the reservation with the real spend (tokens = prompt + completion). Works from any process; a repeat does nothing. */
+  settle(reservation: BudgetReservation, actual: SpendEstimate): Promise<void> {
+    return this.ledger.settle(reservation, {
+      tokens: Math.max(0, Math.round(actual.tokens)),
+      costUsd: Math.max(0, actual.costUsd),
+    });
+  }
+
+  /** Drops the reservation without spend: the call failed before any provider work. */
+  cancel(reservation: BudgetReservation): Promise<void> {
+    return this.ledger.settle(reservation, { tokens: 0, costUsd: 0 });
+  }
+
+  /** The headers as they stand, counting nothing: for `/v1` answers that are not LLM requests. */
+  async peek(caller: Caller, endUser?: string): Promise<RateLimitHeaders> {
+    const states = await this.windows.peek(this.windowsOf(caller, endUser));
+    return headersOf(tightestWindow(states) as WindowState);
+  }
+
+  private admissionOf(
+    headers: RateLimitHeaders,
+    held: HeldSlots | undefined,
+    reservation: BudgetReservation | undefined,
+  ): Admission {
+    let released = false;
+    let open = reservation !== undefined;
+    // settle, cancel and handOver share one latch: whichever comes first owns the reservation.
+    const take = (): BudgetReservation | undefined => {
+      const pending = open ? reservation : undefined;
+      open = false;
+      return pending;
+    };
+    return {
+      headers,
+      ...(reservation ? { reservation } : {}),
+      release: () => {
+        if (released || !held) return;
+        released = true;
+        void this.slots.release(held);
+      },
+      settle: async (actual) => {
+        const pending = take();
+        if (pending) await this.settle(pending, actual);
+      },
+      cancel: async () => {
+        const pending = take();
+        if (pending) await this.cancel(pending);
+      },
+      handOver: take,
+    };
+  }
+
+  private windowsOf(caller: Caller, endUser: string | undefined): WindowSpec[] {
+    const specs: WindowSpec[] = [];
+    const callerLimits = {
+      ...caller.limits,
+      per_minute: caller.limits.per_minute ?? this.config.rateLimit.perMinute,
+    };
+    for (const [field, window] of PER_WINDOW) {
+      const limit = callerLimits[field];
+      if (limit !== undefined) specs.push({ scope: 'caller', window, limit, key: subjectOf(caller.id) });
+      const endUserLimit = caller.endUserLimits[field];
+      if (endUser !== undefined && endUserLimit !== undefined) {
+        specs.push({ scope: 'end_user', window, limit: endUserLimit, key: subjectOf(caller.id, endUser) });
+      }
+    }
+    const global = this.config.rateLimit.globalPerMinute;
+    if (global > 0) specs.push({ scope: 'global', window: 'minute', limit: global, key: 'all' });
+    return specs;
+  }
+}
+
+function slotsOf(caller: Caller, endUser: string | undefined): SlotSpec[] {
+  const specs: SlotSpec[] = [];
+  if (caller.limits.concurrency !== undefined) {
+    specs.push({ subject: subjectOf(caller.id), limit: caller.limits.concurrency });
+  }
+  if (endUser !== undefined && caller.endUserLimits.concurrency !== undefined) {
+    specs.push({ subject: subjectOf(caller.id, endUser), limit: caller.endUserLimits.concurrency });
+  }
+  return specs;
+}
+
+/** The day budgets of the caller and (when named) its end user, or undefined when neither has one. */
+function budgetsOf(caller: Caller, endUser: string | undefined): DayBudget[] | undefined {
+  const callerBudget = budgetOf(caller.limits);
+  const endUserBudget = endUser !== undefined ? budgetOf(caller.endUserLimits) : {};
+  const none = (budget: DayBudget) => budget.tokens === undefined && budget.costUsd === undefined;
+  if (none(callerBudget) && none(endUserBudget)) return undefined;
+  return endUser !== undefined ? [callerBudget, endUserBudget] : [callerBudget];
+}
+
+function budgetOf(limits: CallerLimits): DayBudget {
+  return {
+    ...(limits.tokens_per_day !== undefined ? { tokens: limits.tokens_per_day } : {}),
+    ...(limits.cost_usd_per_day !== undefined ? { costUsd: limits.cost_usd_per_day } : {}),
+  };
+}
+
+function whoOf(scope: string, caller: Caller, endUser: string | undefined): string {
+  if (scope === 'global') return 'all callers together (the gateway-wide limit)';
+  if (scope === 'end_user') return `end user "${endUser}" of caller "${caller.id}"`;
+  return `caller "${caller.id}"`;
+}
+
+/** The refusal that makes the caller wait longest (the first listed on a tie), if any. */
+function longestRefusal(candidates: (Refusal | undefined)[]): Refusal | undefined {
+  let longest: Refusal | undefined;
+  for (const candidate of candidates) {
+    if (candidate && (!longest || candidate.retryAfterSeconds > longest.retryAfterSeconds))
+      longest = candidate;
+  }
+  return longest;
+}
+
+function budgetRefusalOf(
+  refused: { index: number; refusal: BudgetRefusal },
+  caller: Caller,
+  endUser: string | undefined,
+  now: number,
+): Refusal {
+  const { index, refusal } = refused;
+  const who = index === 0 ? `caller "${caller.id}"` : `end user "${endUser}"`;
+  const what = refusal.kind === 'tokens' ? 'token' : 'cost (USD)';
+  const retryAfterSeconds = refusal.spent ? secondsUntilUtcMidnight(now) : IN_FLIGHT_RETRY_SECONDS;
+  const message = refusal.spent
+    ? `the daily ${what} budget of ${who} is spent; it renews at 00:00 UTC`
+    : `the daily ${what} budget of ${who} is held by requests in flight; retry when they finish`;
+  return {
+    scope: 'budget',
+    retryAfterSeconds,
+    error: new GatewayError('BUDGET_EXCEEDED', message, { retryAfterSeconds }),
+  };
+}
+
+function windowRefusalOf(
+  states: WindowState[],
+  caller: Caller,
+  endUser: string | undefined,
+): Refusal | undefined {
+  const binding = tightestWindow(states.filter((state) => state.refused));
+  if (!binding) return undefined;
+  const retryAfterSeconds = retryAfterOf(states);
+  const message = `rate limit reached: ${binding.limit} requests per ${binding.window} for ${whoOf(binding.scope, caller, endUser)}`;
+  return {
+    scope: binding.scope,
+    retryAfterSeconds,
+    error: new GatewayError('RATE_LIMITED', message, { retryAfterSeconds }),
+  };
+}
+
+function concurrencyRefusalOf(refused: SlotSpec, caller: Caller, endUser: string | undefined): Refusal {
+  const who = refused.subject === caller.id ? `caller "${caller.id}"` : `end user "${endUser}"`;
+  return {
+    scope: 'concurrency',
+    retryAfterSeconds: CONCURRENCY_RETRY_SECONDS,
+    error: new GatewayError(
+      'RATE_LIMITED',
+      `concurrency limit reached: ${refused.limit} requests in flight for ${who}`,
+      {
+        retryAfterSeconds: CONCURRENCY_RETRY_SECONDS,
+      },
+    ),
+  };
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { BudgetLedger } from './budget-ledger';
+import { ConcurrencySlots } from './concurrency-slots';
+import { Limits } from './limits.service';
+import { OutboundLimits } from './outbound-limits.service';
+import { Usage } from './usage.service';
+import { WindowLimiters } from './window-limiters';
+
+/** Limits, outbound quotas and usage; AppConfig, RedisConnections and Metrics come from global modules. */
+@Module({
+  providers: [WindowLimiters, ConcurrencySlots, BudgetLedger, Limits, OutboundLimits, Usage],
+  exports: [Limits, OutboundLimits, Usage],
+})
+export class RateLimitModule {}
