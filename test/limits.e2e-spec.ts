@@ -218,6 +218,13 @@ describe('limits shared by two gateways on one Redis', () => {
     const failed = await chat(b, 'loud', 'fails upstream');
     expect(failed.status).toBe(502);
     expect(failed.headers.get('x-ratelimit-remaining')).toBe('498');
+    const unknownJob = `/v1/status/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`;
+    for (const path of ['/v1/providers', '/v1/usage', unknownJob]) {
+      const read = await fetch(`${b.url}${path}`, { headers: keyOf('loud') });
+      expect([path, read.headers.get('x-ratelimit-limit')]).toEqual([path, '500']);
+      // Reading counts nothing against the window.
+      expect([path, read.headers.get('x-ratelimit-remaining')]).toEqual([path, '498']);
+    }
   });
 
   describe('with a global limit', () => {

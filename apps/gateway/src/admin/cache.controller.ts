@@ -1,4 +1,4 @@
-import { Controller, Delete, HttpCode, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -11,11 +11,13 @@ import { ResponseCache } from '@breakwater/cache';
 import { Caller, GatewayError } from '@breakwater/contracts';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
+import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiSecurity('x-api-key')
 @UseGuards(CallerGuard)
+@UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
 export class CacheController {
   constructor(private readonly cache: ResponseCache) {}

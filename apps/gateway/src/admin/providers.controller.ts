@@ -1,12 +1,14 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ProviderDescription, ProviderRegistry } from '@breakwater/llm-provider';
 import { CallerGuard } from '../auth/caller.guard';
+import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiSecurity('x-api-key')
 @UseGuards(CallerGuard)
+@UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
 export class ProvidersController {
   constructor(private readonly providers: ProviderRegistry) {}

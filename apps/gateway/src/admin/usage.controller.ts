@@ -1,23 +1,23 @@
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { FastifyReply } from 'fastify';
 import { AppConfig } from '@breakwater/config';
 import { Caller, GatewayError } from '@breakwater/contracts';
-import { Limits, Usage, UsageReport } from '@breakwater/rate-limit';
+import { Usage, UsageReport } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
+import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiSecurity('x-api-key')
 @UseGuards(CallerGuard)
+@UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
 export class UsageController {
   private readonly callerIds: Set<string>;
 
   constructor(
     private readonly usage: Usage,
-    private readonly limits: Limits,
     config: AppConfig,
   ) {
     this.callerIds = new Set(config.callers.list.map((caller) => caller.id));
@@ -37,9 +37,7 @@ export class UsageController {
   async report(
     @CurrentCaller() caller: Caller,
     @Query('caller') requested: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UsageReport> {
-    reply.headers(await this.limits.peek(caller));
     const target = requested === undefined || requested === '' ? caller.id : requested;
     if (target !== caller.id) {
       if (caller.role !== 'admin') {

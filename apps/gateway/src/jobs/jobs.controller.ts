@@ -1,9 +1,10 @@
-import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { Caller, ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { JobStatusBody, JobStatusStore, JobView } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
+import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 
 /** How soon to poll again while a job is queued or processing. */
@@ -17,6 +18,7 @@ const queueIdPipe = new ParseUUIDPipe({
 @ApiBearerAuth()
 @ApiSecurity('x-api-key')
 @UseGuards(CallerGuard)
+@UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
 export class JobsController {
   constructor(private readonly jobs: JobStatusStore) {}

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
 import { JobsController } from './jobs.controller';
 
 /** Status and results of queued requests (the QueueModule is imported once, by the gateway module). */
-@Module({ providers: [CallerGuard], controllers: [JobsController] })
+@Module({ imports: [RateLimitModule], providers: [CallerGuard], controllers: [JobsController] })
 export class JobsModule {}
