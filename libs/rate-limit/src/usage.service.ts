@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChainableCommander } from 'ioredis';
+import { ChainableCommander, Redis } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
 import { RedisConnections } from '@breakwater/redis';
 import { usdString, utcDay, utcMonth } from './budget-rule';
@@ -12,8 +12,33 @@ const DAY_TTL_SECONDS = 7 * 86400;
 const MONTH_TTL_SECONDS = 62 * 86400;
 
 /**
+ * Adds the same increments to every hash in KEYS and renews its expiry. ARGV: one TTL per key, then
+ * field/amount pairs; `cost_usd` fields are decimal (HINCRBYFLOAT), the rest whole numbers.
+ */
+const ADD_USAGE = `
+local n = #KEYS
+for k = 1, n do
+  for i = n + 1, #ARGV, 2 do
+    if string.sub(ARGV[i], 1, 8) == 'cost_usd' then
+      redis.call('HINCRBYFLOAT', KEYS[k], ARGV[i], ARGV[i + 1])
+    else
+      redis.call('HINCRBY', KEYS[k], ARGV[i], ARGV[i + 1])
+    end
+  end
+  redis.call('EXPIRE', KEYS[k], ARGV[k])
+end
+return n
+`;
+
+interface UsageCommands {
+  bwAddUsage(...args: (string | number)[]): Promise<number>;
+}
+
+type UsagePipeline = ChainableCommander & UsageCommands;
+
+/**
  * Per caller, per UTC day and month, per model: requests, cache hits, tokens in and out, cost in USD, in
- * Redis hashes with expiry. A request's increments go in one pipeline (one round trip). While Redis is
+ * Redis hashes with expiry. A request's increments are one script call (one command, one round trip). While Redis is
  * down they accumulate in this process and are written to Redis when it returns, so the shared totals
  * catch up; a report meanwhile shows what this process holds.
  */
@@ -21,17 +46,16 @@ const MONTH_TTL_SECONDS = 62 * 86400;
 export class Usage {
   /** Increments not yet in Redis, per hash key, with the key's expiry. */
   private readonly pending = new Map<string, { ttl: number; fields: Map<string, number> }>();
+  private readonly client: Redis & UsageCommands;
 
   constructor(private readonly redis: RedisConnections) {
+    this.client = redis.client as Redis & UsageCommands;
+    this.client.defineCommand('bwAddUsage', { lua: ADD_USAGE });
     redis.onTransition((available) => {
       if (available) void this.flushPending();
     });
   }
 
-  /**
-   * Counts one answered request; `model` is `provider/model`. A cache hit counts as a request and a hit;
-   * pass the tokens it served and cost 0 (no provider was paid).
-   */
   /** Books a provider answer (or a cache hit of one, which costs nothing) to its caller. */
   recordAnswer(callerId: string, answer: ProviderAnswer, cacheHit: boolean): Promise<void> {
     const { usage } = answer.completion;
@@ -43,6 +67,10 @@ export class Usage {
     });
   }
 
+  /**
+   * Counts one answered request; `model` is `provider/model`. A cache hit counts as a request and a hit;
+   * pass the tokens it served and cost 0 (no provider was paid).
+   */
   async record(callerId: string, model: string, entry: UsageEntry, now = new Date()): Promise<void> {
     const increments = usageIncrements(model, entry);
     const keys: [string, number][] = [
@@ -50,9 +78,17 @@ export class Usage {
       [usageKey('m', utcMonth(now), callerId), MONTH_TTL_SECONDS],
     ];
     if (this.redis.available) {
-      const pipeline = this.redis.client.pipeline();
-      for (const [key, ttl] of keys) addIncrements(pipeline, key, increments, ttl);
-      if (await execAll(pipeline)) return;
+      try {
+        await this.client.bwAddUsage(
+          keys.length,
+          ...keys.map(([key]) => key),
+          ...keys.map(([, ttl]) => ttl),
+          ...argsOf(increments),
+        );
+        return;
+      } catch {
+        // Redis went away under this request: keep the increments for its return.
+      }
     }
     for (const [key, ttl] of keys) this.addPending(key, ttl, increments);
   }
@@ -86,8 +122,8 @@ export class Usage {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.entries()];
     this.pending.clear();
-    const pipeline = this.redis.client.pipeline();
-    for (const [key, { ttl, fields }] of batch) addIncrements(pipeline, key, [...fields.entries()], ttl);
+    const pipeline = this.client.pipeline() as UsagePipeline;
+    for (const [key, { ttl, fields }] of batch) pipeline.bwAddUsage(1, key, ttl, ...argsOf([...fields]));
     if (!(await execAll(pipeline))) {
       for (const [key, { ttl, fields }] of batch) this.addPending(key, ttl, [...fields.entries()]);
     }
@@ -104,15 +140,7 @@ export class Usage {
   }
 }
 
-function addIncrements(
-  pipeline: ChainableCommander,
-  key: string,
-  increments: [string, number][],
-  ttl: number,
-): void {
-  for (const [field, by] of increments) {
-    if (field.startsWith('cost_usd')) pipeline.hincrbyfloat(key, field, usdString(by));
-    else pipeline.hincrby(key, field, by);
-  }
-  pipeline.expire(key, ttl);
+/** The script's field/amount pairs: USD as a fixed decimal string, counts as integers. */
+function argsOf(increments: [string, number][]): (string | number)[] {
+  return increments.flatMap(([field, by]) => [field, field.startsWith('cost_usd') ? usdString(by) : by]);
 }

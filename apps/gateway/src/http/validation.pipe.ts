@@ -1,10 +1,13 @@
 import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
 import { GatewayError } from '@breakwater/contracts';
 import { flattenValidationErrors } from '@breakwater/config';
+import { isEverydayChatRequest } from '../chat/dto/chat-request.fast-check';
+import { ChatCompletionRequestDto } from '../chat/dto/chat-completion-request.dto';
 
 /**
  * Validates bodies against their DTOs and answers 400 INVALID_REQUEST naming the first field at fault
  * (`param`) and every problem in the message. Handlers receive the body as sent (no transformation).
+ * An everyday chat body passes a compiled schema first (isEverydayChatRequest) and skips class-validator.
  */
 @Injectable()
 export class RequestValidationPipe extends ValidationPipe {
@@ -23,6 +26,9 @@ export class RequestValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw GatewayError.invalid('body', 'request body must be a JSON object');
+    }
+    if (metadata.metatype === ChatCompletionRequestDto && isEverydayChatRequest(value)) {
+      return Promise.resolve(value);
     }
     return super.transform(value, metadata);
   }
