@@ -25,8 +25,6 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      // The commands of all requests in one event-loop turn go out in one write.
-      enableAutoPipelining: true,
     });
     this.client.on('ready', () => this.transition(true));
     this.client.on('close', () => this.transition(false));
