@@ -172,24 +172,33 @@ function tail(path, lines = 15) {
  * stderr go straight to the file `logFd` (no pipe for the bench to drain). Resolves once
  * `/health/ready` answers 200 with status `ok` (Redis connected, not embedded mode).
  */
-async function startGateway({ env, cwd, logFd, logPath }) {
+function startGateway(options) {
+  return startApp('gateway', 'PORT', options);
+}
+
+/** The worker process (`dist/apps/worker/main.js`), started and awaited like the gateway. */
+function startWorker(options) {
+  return startApp('worker', 'WORKER_PORT', options);
+}
+
+async function startApp(app, portVariable, { env, cwd, logFd, logPath }) {
   const port = await freePort();
-  const main = join(REPO, 'dist/apps/gateway/main.js');
+  const main = join(REPO, `dist/apps/${app}/main.js`);
   // Which build ran: someone rebuilding dist/ during a run changes what later rows measure.
   const build = createHash('sha256').update(readFileSync(main)).digest('hex').slice(0, 12);
   const child = spawn(process.execPath, [main], {
     cwd,
-    env: { PATH: process.env.PATH || '', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH || '', ...env, [portVariable]: String(port) },
     stdio: ['ignore', logFd, logFd],
   });
-  const entry = track(child, 'gateway');
+  const entry = track(child, app);
   const url = `http://127.0.0.1:${port}`;
   const started = Date.now();
   let readiness;
   for (;;) {
     if (!isRunning(child)) {
       throw new Error(
-        `the gateway exited at start (code ${child.exitCode}); ${logPath} ends with:\n${tail(logPath)}`,
+        `the ${app} exited at start (code ${child.exitCode}); ${logPath} ends with:\n${tail(logPath)}`,
       );
     }
     try {
@@ -202,7 +211,7 @@ async function startGateway({ env, cwd, logFd, logPath }) {
     if (Date.now() - started > 30_000) {
       await stopProcess(entry);
       throw new Error(
-        `the gateway was not ready (status ok) within 30 s; last readiness: ${JSON.stringify(readiness)}`,
+        `the ${app} was not ready (status ok) within 30 s; last readiness: ${JSON.stringify(readiness)}`,
       );
     }
     await sleep(50);
@@ -212,7 +221,7 @@ async function startGateway({ env, cwd, logFd, logPath }) {
     build,
     pid: child.pid,
     startMs: Date.now() - started,
-    /** Peak resident memory of the gateway process since it started (VmHWM), in MB. */
+    /** Peak resident memory of the process since it started (VmHWM), in MB. */
     rssPeakMb() {
       try {
         const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -230,4 +239,4 @@ async function startGateway({ env, cwd, logFd, logPath }) {
   };
 }
 
-module.exports = { REPO, startStub, startRedis, startGateway, stopAll, killAllNow };
+module.exports = { REPO, startStub, startRedis, startGateway, startWorker, stopAll, killAllNow };

@@ -170,8 +170,35 @@ function rowNotes(row) {
     if (row.errors) notes.push(`${where}: ${row.errors} connection errors (${row.timeouts} timeouts)`);
     if (row.comparison && !row.comparison.comparable) notes.push(`${where}: ${row.comparison.reason}`);
     if (row.drain) notes.push(`${where}: queue drain ${row.drain.note}`);
+    if (row.limitsCost) {
+      const { withLimitsPerSec, withoutLimitsPerSec, fraction } = row.limitsCost;
+      notes.push(
+        `${where}: limits cost ${(fraction * 100).toFixed(1)}% of hit throughput ` +
+          `(${withLimitsPerSec} req/s with, ${withoutLimitsPerSec} without; target under 10%)`,
+      );
+    }
   }
   return notes;
+}
+
+/**
+ * What the limiter costs a cache hit: for each c row, 1 - c req/s / e req/s at the same connections
+ * (e is the same hit for a caller no window, slot or budget applies to). Sets `row.limitsCost`.
+ */
+function compareLimits(rows) {
+  for (const row of rows) {
+    if (row.scenario !== 'c' || row.status !== 'measured') continue;
+    const free = rows.find(
+      (other) =>
+        other.scenario === 'e' && other.connections === row.connections && other.status === 'measured',
+    );
+    if (!free || !free.requestsPerSec) continue;
+    row.limitsCost = {
+      withLimitsPerSec: row.requestsPerSec,
+      withoutLimitsPerSec: free.requestsPerSec,
+      fraction: Math.round((1 - row.requestsPerSec / free.requestsPerSec) * 1000) / 1000,
+    };
+  }
 }
 
 function formatTable(report) {
@@ -212,4 +239,4 @@ function formatTable(report) {
   return out.join('\n');
 }
 
-module.exports = { comparePassThrough, judgeTargets, formatTable, TARGETS };
+module.exports = { compareLimits, comparePassThrough, judgeTargets, formatTable, TARGETS };

@@ -6,8 +6,16 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { measure, stopLoad } = require('./load');
-const { REPO, killAllNow, startGateway, startRedis, startStub, stopAll } = require('./processes');
-const { comparePassThrough, formatTable, judgeTargets } = require('./report');
+const {
+  REPO,
+  killAllNow,
+  startGateway,
+  startRedis,
+  startStub,
+  startWorker,
+  stopAll,
+} = require('./processes');
+const { compareLimits, comparePassThrough, formatTable, judgeTargets } = require('./report');
 const {
   SCENARIOS,
   UPSTREAM_API_KEY,
@@ -67,6 +75,7 @@ function plan(mode, only) {
     add('b', 50, 0);
     add('b', 1, 0);
     add('c', 50, 0);
+    add('e', 50, 0);
     add('d', 50, 0);
   } else {
     for (const upstreamMs of [0, 50]) {
@@ -75,7 +84,8 @@ function plan(mode, only) {
         add('b', connections, upstreamMs);
       }
       if (upstreamMs !== 0) continue;
-      for (const scenario of ['c', 'd']) for (const connections of [1, 50]) add(scenario, connections, 0);
+      for (const scenario of ['c', 'e', 'd'])
+        for (const connections of [1, 50]) add(scenario, connections, 0);
     }
   }
   return only ? rows.filter((row) => only.has(row.scenario)) : rows;
@@ -117,21 +127,22 @@ async function runDirect(planned, context) {
 async function runThroughGateway(planned, context) {
   await context.redis.flush();
   const stub = await context.stub(planned.upstreamMs);
-  const gateway = await startGateway({
-    env: {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      REDIS_URL: context.redis.url,
-      OPENAI_API_KEY: UPSTREAM_API_KEY,
-      OPENAI_BASE_URL: `${stub.url}/v1`,
-      CALLERS_FILE: context.callersFile,
-      // Acceptance (d) is measured, not the 503 QUEUE_FULL that the default capacity gives within a second.
-      QUEUE_MAX_SIZE: '1000000',
-    },
-    cwd: context.workDir,
-    logFd: context.logFd,
-    logPath: context.logPath,
-  });
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    REDIS_URL: context.redis.url,
+    OPENAI_API_KEY: UPSTREAM_API_KEY,
+    OPENAI_BASE_URL: `${stub.url}/v1`,
+    CALLERS_FILE: context.callersFile,
+    // Acceptance (d) is measured, not the 503 QUEUE_FULL that the default capacity gives within a second.
+    QUEUE_MAX_SIZE: '1000000',
+    // Only the bench-free caller (e) has no window then; the others set their own.
+    RATE_LIMIT_PER_MINUTE: '0',
+    // d: an API-only gateway accepts; one worker process drains afterwards (as deployed on Kubernetes).
+    ...(planned.scenario === 'd' ? { RUN_WORKERS: 'false', WORKER_CONCURRENCY: '50' } : {}),
+  };
+  const processOptions = { env, cwd: context.workDir, logFd: context.logFd, logPath: context.logPath };
+  const gateway = await startGateway(processOptions);
   const row = { gatewayBuild: gateway.build, gatewayStartMs: gateway.startMs };
   try {
     const target = targetOf(planned.scenario, gateway.url);
@@ -149,7 +160,13 @@ async function runThroughGateway(planned, context) {
     delete row.warmUpStatusCodes;
     if (planned.scenario === 'd') {
       const accepted = 1 + accepted202(measured.warmUpStatusCodes) + accepted202(measured.statusCodes);
-      row.drain = await measureDrain(gateway.url, accepted, context.durations.drainWindowSec);
+      const worker = await startWorker(processOptions);
+      try {
+        row.drain = await measureDrain(gateway.url, worker.url, accepted, context.durations.drainWindowSec);
+        row.drain.workerRssPeakMb = worker.rssPeakMb();
+      } finally {
+        await worker.stop();
+      }
     }
     row.gatewayRssPeakMb = gateway.rssPeakMb();
     return row;
@@ -241,6 +258,7 @@ async function main() {
   }
 
   comparePassThrough(results);
+  compareLimits(results);
   Object.assign(report, { durations, scenarios: results, targets: judgeTargets(results) });
   report.elapsedSec = Math.round((Date.now() - began) / 1000);
   fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

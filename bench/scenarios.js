@@ -9,11 +9,13 @@ const SCENARIOS = {
   b: { name: 'pass-through', aliases: ['pass-through', 'passthrough'] },
   c: { name: 'cache hits', aliases: ['cache', 'cache-hits'], needs: 'the response cache' },
   d: { name: 'queue 202', aliases: ['queue'], needs: 'the queue' },
+  e: { name: 'hits, no limits', aliases: ['no-limits'], needs: 'the response cache' },
 };
 
 const UPSTREAM_API_KEY = 'bench-key';
 const CALLER_KEY = 'bench-caller-key';
 const CACHE_CALLER_KEY = 'bench-cache-caller-key';
+const FREE_CALLER_KEY = 'bench-free-caller-key';
 const GENEROUS_LIMITS = { per_minute: 100_000_000, per_hour: 1_000_000_000, per_day: 1_000_000_000 };
 const PROMPT = 'In one sentence: what does a breakwater protect a harbour from?';
 
@@ -30,6 +32,8 @@ function writeCallersFile(dir) {
   const callers = [
     { id: 'bench', key: CALLER_KEY, limits: GENEROUS_LIMITS, cache: { enabled: false } },
     { id: 'bench-cache', key: CACHE_CALLER_KEY, limits: GENEROUS_LIMITS, cache: { enabled: true } },
+    // No limits of its own, and the gateway runs with RATE_LIMIT_PER_MINUTE=0: e is c without the limiter.
+    { id: 'bench-free', key: FREE_CALLER_KEY, cache: { enabled: true } },
   ];
   fs.writeFileSync(file, JSON.stringify({ callers }, null, 2));
   return file;
@@ -45,6 +49,8 @@ function targetOf(scenario, baseUrl) {
       return { url, headers: headers(CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
     case 'c':
       return { url, headers: headers(CACHE_CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
+    case 'e':
+      return { url, headers: headers(FREE_CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
     default:
       return {
         url,
@@ -76,11 +82,11 @@ function answered(probe) {
 }
 
 /**
- * Decides at run time whether a scenario's feature exists: (c) a repeated identical request from a
+ * Decides at run time whether a scenario's feature exists: (c, e) a repeated identical request from a
  * cache-enabled caller answers `x-cache: HIT`; (d) `x-processing-mode: async` answers 202.
  */
 async function probe(scenario, target) {
-  if (scenario === 'c') {
+  if (scenario === 'c' || scenario === 'e') {
     await send(target);
     const again = await send(target);
     const available = again.status === 200 && (again.xCache || '').toUpperCase() === 'HIT';
@@ -117,34 +123,31 @@ async function queueCounters(baseUrl) {
 }
 
 /**
- * Drain rate of the queue once acceptance has stopped: finished jobs per second, polled from /metrics
- * until every enqueued job has finished or the window ends. Enqueued jobs are the gateway's own count
- * when it has one: autocannon does not count the 202s still in flight when a run stops.
+ * Drain rate of one worker process started once acceptance has stopped: finished jobs per second, from
+ * the worker's /metrics, polled until every job the gateway enqueued has finished or the window ends.
+ * Enqueued jobs are the gateway's own count when it has one: autocannon does not count the 202s still in
+ * flight when a run stops.
  */
-async function measureDrain(baseUrl, acceptedByClient, windowSec) {
-  const first = await queueCounters(baseUrl);
-  if (!first) return { jobsPerSec: null, note: 'not measured: /metrics has no queue_jobs_total' };
-  const accepted = (counters) => (counters.enqueued === undefined ? acceptedByClient : counters.enqueued);
-  if (first.finished >= accepted(first)) {
-    const note = 'kept up: every accepted job finished during acceptance';
-    return { jobsPerSec: null, accepted: accepted(first), finished: first.finished, note };
-  }
-  const backlog = accepted(first) - first.finished;
+async function measureDrain(gatewayUrl, workerUrl, acceptedByClient, windowSec) {
+  const enqueued = (await queueCounters(gatewayUrl))?.enqueued ?? acceptedByClient;
+  const first = await queueCounters(workerUrl);
+  const finishedOf = (counters) => counters?.finished ?? 0;
   const started = Date.now();
   let now = first;
-  while (now.finished < accepted(now) && Date.now() - started < windowSec * 1000) {
+  while (finishedOf(now) < enqueued && Date.now() - started < windowSec * 1000) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    now = await queueCounters(baseUrl);
+    now = await queueCounters(workerUrl);
   }
   const seconds = (Date.now() - started) / 1000;
-  const left = Math.max(0, accepted(now) - now.finished);
+  const done = finishedOf(now) - finishedOf(first);
+  const left = Math.max(0, enqueued - finishedOf(now));
   // A backlog of a few jobs drains between two polls: its "rate" would only measure the polling.
-  const jobsPerSec = backlog >= 100 ? Math.round((now.finished - first.finished) / seconds) : null;
+  const jobsPerSec = enqueued >= 100 ? Math.round(done / seconds) : null;
   const rate = jobsPerSec === null ? 'too few to rate' : `${jobsPerSec} jobs/s`;
   const note =
-    `${backlog} of ${accepted(now)} accepted jobs waiting when acceptance stopped; ${rate} over ` +
-    `${seconds.toFixed(1)} s; ${left} left`;
-  return { jobsPerSec, accepted: accepted(now), backlog, finished: now.finished, seconds, note };
+    `one worker process: ${done} of ${enqueued} accepted jobs finished in ${seconds.toFixed(1)} s ` +
+    `(${rate}); ${left} left`;
+  return { jobsPerSec, accepted: enqueued, finished: finishedOf(now), seconds, note };
 }
 
 function accepted202(statusCodes) {

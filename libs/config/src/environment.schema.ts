@@ -46,7 +46,7 @@ export class EnvironmentSchema {
   @IsInt() @Min(1) CACHE_TTL_SECONDS: number = 3600;
   @IsInt() @Min(0) CACHE_L1_MAX_ENTRIES: number = 10000;
   @IsInt() @Min(0) CACHE_STALE_IF_ERROR_SECONDS: number = 0;
-  @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE: number = 500;
+  @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE: number = 500;
   @IsInt() @Min(0) GLOBAL_RATE_LIMIT_PER_MINUTE: number = 0;
   @IsNumber() @Min(0.001) LLM_TIMEOUT_SECONDS: number = 15;
   @IsNumber() @Min(0.001) REQUEST_TIMEOUT_SECONDS: number = 20;

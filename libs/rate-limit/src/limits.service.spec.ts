@@ -11,10 +11,10 @@ import { WindowLimiters } from './window-limiters';
 
 // The orchestration alone, on the per-process stores (Redis never connected); the shared stores are
 // exercised against a real redis-server in test/limits*.e2e-spec.ts.
-function setUp(globalPerMinute = 0) {
+function setUp(globalPerMinute = 0, perMinute = 500) {
   const config = {
     redis: { url: 'redis://127.0.0.1:1' },
-    rateLimit: { perMinute: 500, globalPerMinute },
+    rateLimit: { perMinute, globalPerMinute },
     resilience: { requestTimeoutMs: 20_000 },
     queue: { requestTtlSeconds: 14_400 },
   } as unknown as AppConfig;
@@ -90,6 +90,17 @@ describe('Limits', () => {
     const admission = await env.limits.admit(callerOf('b'), undefined, SMALL, () => undefined);
     expect(admission.headers['x-ratelimit-limit']).toBe('500');
     expect(admission.reservation).toBeUndefined();
+  });
+
+  it('applies no default window with RATE_LIMIT_PER_MINUTE=0: no headers, and only the caller limits', async () => {
+    env = setUp(0, 0);
+    const free = await env.limits.admit(callerOf('free'), undefined, SMALL, () => undefined);
+    expect(free.headers).toEqual({});
+    const own = await env.limits.admit(callerOf('own', { per_hour: 1 }), undefined, SMALL, () => undefined);
+    expect(own.headers['x-ratelimit-limit']).toBe('1');
+    await expect(
+      env.limits.admit(callerOf('own', { per_hour: 1 }), undefined, SMALL, () => undefined),
+    ).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('does not let a caller refused by its own limit use up the global window', async () => {

@@ -120,7 +120,7 @@ export class Limits {
       slots && 'refused' in slots ? concurrencyRefusalOf(slots.refused, caller, endUser) : undefined,
     ]);
     if (!refusal) {
-      const headers = headersOf(tightestWindow(states) as WindowState);
+      const headers = headersOf(tightestWindow(states));
       onHeaders(headers);
       return this.admissionOf(headers, held, reservation);
     }
@@ -129,7 +129,7 @@ export class Limits {
       held ? this.slots.release(held) : undefined,
       reservation ? this.cancel(reservation) : undefined,
     ]);
-    onHeaders(headersOf(tightestWindow(refunded(states)) as WindowState));
+    onHeaders(headersOf(tightestWindow(refunded(states))));
     this.metrics.rateLimitRejections.inc({ scope: refusal.scope });
     throw refusal.error;
   }
@@ -150,7 +150,7 @@ export class Limits {
   /** The headers as they stand, counting nothing: for `/v1` answers that are not LLM requests. */
   async peek(caller: Caller, endUser?: string): Promise<RateLimitHeaders> {
     const states = await this.windows.peek(this.windowsOf(caller, endUser));
-    return headersOf(tightestWindow(states) as WindowState);
+    return headersOf(tightestWindow(states));
   }
 
   private admissionOf(
@@ -190,7 +190,8 @@ export class Limits {
     const specs: WindowSpec[] = [];
     const callerLimits = {
       ...caller.limits,
-      per_minute: caller.limits.per_minute ?? this.config.rateLimit.perMinute,
+      // RATE_LIMIT_PER_MINUTE=0: no default window, only the caller's own.
+      per_minute: caller.limits.per_minute ?? (this.config.rateLimit.perMinute || undefined),
     };
     for (const [field, window] of PER_WINDOW) {
       const limit = callerLimits[field];

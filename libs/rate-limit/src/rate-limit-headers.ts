@@ -2,11 +2,10 @@
  * The contract's rate-limit response headers, on every `/v1` answer. A type alias rather than an
  * interface so it can be passed straight to Fastify's `reply.headers()`.
  */
-export type RateLimitHeaders = {
-  'x-ratelimit-limit': string;
-  'x-ratelimit-remaining': string;
-  'x-ratelimit-reset': string;
-};
+/** Empty when no window applies (RATE_LIMIT_PER_MINUTE=0 and a caller without request limits). */
+export type RateLimitHeaders =
+  | { 'x-ratelimit-limit': string; 'x-ratelimit-remaining': string; 'x-ratelimit-reset': string }
+  | Record<string, never>;
 
 /** Who a request window counts: the caller, one end user of it, all callers together, or the gateway toward a provider. */
 export type WindowScope = 'caller' | 'end_user' | 'global' | 'provider';
@@ -47,7 +46,8 @@ export function secondsFrom(ms: number): number {
 }
 
 /** `x-ratelimit-reset` is seconds until the window starts over (delta seconds, as IETF RateLimit headers). */
-export function headersOf(state: WindowState): RateLimitHeaders {
+export function headersOf(state: WindowState | undefined): RateLimitHeaders {
+  if (!state) return {};
   return {
     'x-ratelimit-limit': String(state.limit),
     'x-ratelimit-remaining': String(Math.max(0, state.remaining)),
