@@ -344,4 +344,34 @@ describe('capacity, expiry and embedded mode', () => {
       await gateway.close();
     }
   });
+
+  it('is unready (503) only while Redis is unreachable and the local queue is full, and ready again once it drains', async () => {
+    const gateway = await startGateway({
+      REDIS_URL: UNREACHABLE_REDIS,
+      MOCK_LATENCY_MS: '1500',
+      QUEUE_MAX_SIZE: '2',
+      QUEUE_HIGH_WATERMARK: '0.5',
+      QUEUE_LOW_WATERMARK: '0.25',
+    });
+    const ready = async () => {
+      const response = await fetch(`${gateway.url}/health/ready`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    try {
+      expect(await ready()).toMatchObject({ status: 200, body: { status: 'degraded' } });
+      const queued = await postJson(
+        `${gateway.url}/v1/chat/completions`,
+        { model: 'mock/echo', messages: [{ role: 'user', content: 'fills the local queue' }] },
+        { authorization: 'Bearer dev-key', 'x-processing-mode': 'async' },
+      );
+      expect(queued.status).toBe(202);
+      const full = await ready();
+      expect(full.status).toBe(503);
+      expect(full.body).toMatchObject({ status: 'error', error: { queue: { status: 'down' } } });
+      await eventually(async () => ((await ready()).status === 200 ? true : undefined));
+      expect(await ready()).toMatchObject({ status: 200, body: { status: 'degraded' } });
+    } finally {
+      await gateway.close();
+    }
+  });
 });

@@ -1,7 +1,8 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { FastifyReply } from 'fastify';
+import { ReadinessGate } from './readiness-gate';
 import { RedisHealthIndicator } from './redis.health';
 
 type ReadinessResult = Omit<HealthCheckResult, 'status'> & {
@@ -14,6 +15,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
+    @Optional() private readonly gate?: ReadinessGate,
   ) {}
 
   /** The process answers: nothing else is checked, so a dependency outage never restarts pods. */
@@ -25,7 +27,7 @@ export class HealthController {
 
   /**
    * 200 `ok` or `degraded` (Redis down: embedded mode); 503 only when no work can be accepted
-   * (shutting down). Terminus's own JSON in both cases.
+   * (shutting down, or Redis down with the local queue full). Terminus's own JSON in every case.
    */
   @Get('ready')
   @ApiOkResponse({ description: 'Accepting work (status ok, or degraded in embedded mode).' })
@@ -41,6 +43,17 @@ export class HealthController {
     }
     const redis = this.redis.check();
     const degraded = redis.redis.status === 'down';
+    const blocked = this.gate?.blockedBy();
+    if (blocked) {
+      reply.status(503);
+      const queue = { queue: { status: 'down' as const, message: blocked } };
+      return {
+        status: 'error',
+        info: result.info,
+        error: { ...redis, ...queue },
+        details: { ...redis, ...queue },
+      };
+    }
     return {
       status: degraded ? 'degraded' : result.status,
       info: { ...result.info, ...(degraded ? {} : redis) },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
 import { GatewayError } from '@breakwater/contracts';
+import { ReadinessGate } from '@breakwater/health';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { AcceptedBody, LlmJobData, acceptedBody } from './llm-job';
@@ -21,7 +22,7 @@ export type NewJob = Omit<LlmJobData, 'queueId' | 'createdAt' | 'expiresAt'>;
  * accepted is lost to a crash of this request. Capacity (QUEUE_MAX_SIZE, watermarks) applies to both.
  */
 @Injectable()
-export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
+export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('LlmQueue');
   private readonly capacity: QueueCapacity;
   private gaugeTimer?: NodeJS.Timeout;
@@ -67,6 +68,12 @@ export class LlmQueueProducer implements OnModuleInit, OnApplicationShutdown {
     if (!this.local.enqueue(data)) throw this.full();
     this.metrics.queueJobsTotal.inc({ outcome: 'enqueued' });
     return acceptedBody(data, false);
+  }
+
+  /** The readiness gate: with Redis down, the local queue at its high watermark refuses all queued work. */
+  blockedBy(): string | undefined {
+    if (this.redis.available || !this.local.full) return undefined;
+    return 'Redis is unreachable and the local queue is full';
   }
 
   /** Depth of the durable queue: jobs not yet ended. */

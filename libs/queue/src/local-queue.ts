@@ -53,9 +53,13 @@ export class LocalQueue implements OnApplicationShutdown {
     return depth;
   }
 
-  /** Whether new work is refused right now (readiness: Redis down and this full means unready). */
+  /**
+   * Whether new work is refused right now (readiness: Redis down and this full means unready). Judged
+   * on the current depth, so a queue that drained under its low watermark is open again before the next
+   * request tries it (an unready pod gets no requests to try).
+   */
   get full(): boolean {
-    return this.capacity.full;
+    return !this.capacity.admits(this.depth);
   }
 
   /** Accepts a job unless the queue is at capacity; false means refuse with QUEUE_FULL. */

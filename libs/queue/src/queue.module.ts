@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { CacheModule } from '@breakwater/cache';
+import { ReadinessGate } from '@breakwater/health';
 import { LlmProviderModule } from '@breakwater/llm-provider';
 import { RateLimitModule } from '@breakwater/rate-limit';
 import { IdempotencyStore } from './idempotency.store';
@@ -40,9 +41,17 @@ export class QueueModule {
         WebhookTargets,
         WebhookSender,
         WebhookDispatcher,
+        { provide: ReadinessGate, useExisting: LlmQueueProducer },
         ...workers,
       ],
-      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue],
+      exports: [
+        LlmQueueProducer,
+        JobStatusStore,
+        IdempotencyStore,
+        WebhookTargets,
+        LocalQueue,
+        ReadinessGate,
+      ],
     };
   }
 }
