@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisConnections } from '@breakwater/redis';
 import { WindowScope, WindowState } from './rate-limit-headers';
@@ -16,11 +17,40 @@ export interface WindowSpec {
 }
 
 /**
- * Fixed request windows in Redis through rate-limiter-flexible, on the shared fail-fast connection: each
- * limiter is one atomic script call, and a request's windows are consumed in parallel so they travel
- * together (one round trip of latency). Each limiter has an in-memory insurance limiter that takes over
- * for the process while Redis cannot answer, and hands back when it can (rate-limiter-flexible switches
- * per call; nothing is logged here, RedisConnections logs the transitions).
+ * rate-limiter-flexible's own counting script (SET NX EX, INCRBY, PTTL, EXPIRE if no TTL), run over every
+ * key of a request in one call: KEYS are the limiters' keys, ARGV one duration in seconds per key; the
+ * answer is a consumed/PTTL pair per key.
+ */
+const CONSUME_ALL = `
+local out = {}
+for i = 1, #KEYS do
+  redis.call('set', KEYS[i], 0, 'EX', ARGV[i], 'NX')
+  local consumed = redis.call('incrby', KEYS[i], 1)
+  local ttl = redis.call('pttl', KEYS[i])
+  if ttl == -1 then
+    redis.call('expire', KEYS[i], ARGV[i])
+    ttl = 1000 * ARGV[i]
+  end
+  out[2 * i - 1] = consumed
+  out[2 * i] = ttl
+end
+return out
+`;
+
+interface WindowCommands {
+  bwConsumeWindows(...args: (string | number)[]): Promise<number[]>;
+}
+
+/**
+ * Fixed request windows in Redis through rate-limiter-flexible, on the shared fail-fast connection. Each
+ * limiter has an in-memory insurance limiter that takes over for the process while Redis cannot answer,
+ * and hands back when it can (rate-limiter-flexible switches per call; nothing is logged here,
+ * RedisConnections logs the transitions).
+ *
+ * A request's windows are counted by one script call over all their keys (the library's script, looped):
+ * the library makes one call per limiter, and at three windows a request that cost half of a cache hit's
+ * throughput. The keys and counts are the library's, so its limiters (refunds, peeks, the insurance path
+ * when Redis fails) work on the same windows.
  *
  * Limiters are cached per scope, window and limit: callers come from the callers file, so there are a
  * bounded number of them, and end users of one caller share theirs.
@@ -28,11 +58,26 @@ export interface WindowSpec {
 @Injectable()
 export class WindowLimiters {
   private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly client: Redis & WindowCommands;
 
-  constructor(private readonly redis: RedisConnections) {}
+  constructor(private readonly redis: RedisConnections) {
+    this.client = redis.client as Redis & WindowCommands;
+    this.client.defineCommand('bwConsumeWindows', { lua: CONSUME_ALL });
+  }
 
   /** Counts one request in every window; a window over its limit comes back `refused`. */
-  consume(specs: readonly WindowSpec[]): Promise<WindowState[]> {
+  async consume(specs: readonly WindowSpec[]): Promise<WindowState[]> {
+    if (specs.length === 0) return [];
+    if (this.redis.available) {
+      try {
+        const keys = specs.map((spec) => this.limiterOf(spec).getKey(spec.key));
+        const durations = specs.map((spec) => WINDOW_SECONDS[spec.window]);
+        const counts = await this.client.bwConsumeWindows(keys.length, ...keys, ...durations);
+        return specs.map((spec, i) => countedState(spec, Number(counts[2 * i]), Number(counts[2 * i + 1])));
+      } catch {
+        // Redis failed under this request: the library's limiters fall back to their insurance.
+      }
+    }
     return Promise.all(
       specs.map(async (spec) => {
         try {
@@ -98,6 +143,11 @@ export class WindowLimiters {
     }
     return limiter;
   }
+}
+
+function countedState(spec: WindowSpec, consumed: number, pttl: number): WindowState {
+  const refused = consumed > spec.limit;
+  return stateOf(spec, new RateLimiterRes(Math.max(spec.limit - consumed, 0), pttl, consumed), refused);
 }
 
 function stateOf(spec: WindowSpec, res: RateLimiterRes, refused: boolean): WindowState {
