@@ -26,8 +26,8 @@ import {
  * as: completed → return value; wait → moved to delayed (no attempt spent); retry → thrown (an attempt,
  * exponential backoff with jitter); failed/expired → UnrecoverableError (no more attempts).
  *
- * It starts paused and begins taking jobs only once Redis answers (application bootstrap), so a
- * worker never spins against an unreachable Redis at start.
+ * It is opened and begins taking jobs only once Redis answers, so a worker never spins against an
+ * unreachable Redis at start.
  */
 @Injectable()
 export class LlmJobProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,7 +44,24 @@ export class LlmJobProcessor implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker<LlmJobData, ChatCompletion>(
+    if (this.redis.available) this.start();
+    else this.redis.onTransition((available) => available && this.start());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeWorker(this.worker, () => this.active, this.config.resilience.requestTimeoutMs);
+  }
+
+  /** Opens the worker once Redis has answered (see QueueConnections on closing unconnected ones). */
+  private start(): void {
+    if (this.worker?.isRunning()) return;
+    this.worker ??= this.open();
+    this.logger.log(`taking jobs from ${LLM_QUEUE} with concurrency ${this.config.workers.concurrency}`);
+    this.worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'worker stopped'));
+  }
+
+  private open(): Worker<LlmJobData, ChatCompletion> {
+    const worker = new Worker<LlmJobData, ChatCompletion>(
       LLM_QUEUE,
       (job, token) => this.process(job, token),
       {
@@ -56,20 +73,9 @@ export class LlmJobProcessor implements OnApplicationBootstrap, OnApplicationShu
         maxStalledCount: WORKER_MAX_STALLED_COUNT,
       },
     );
-    this.worker.on('error', () => undefined);
-    this.worker.on('failed', (job, error) => this.failed(job, error));
-    if (this.redis.available) this.start();
-    else this.redis.onTransition((available) => available && this.start());
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await closeWorker(this.worker, () => this.active, this.config.resilience.requestTimeoutMs);
-  }
-
-  private start(): void {
-    if (!this.worker || this.worker.isRunning()) return;
-    this.logger.log(`taking jobs from ${LLM_QUEUE} with concurrency ${this.config.workers.concurrency}`);
-    this.worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'worker stopped'));
+    worker.on('error', () => undefined);
+    worker.on('failed', (job, error) => this.failed(job, error));
+    return worker;
   }
 
   private async process(job: Job<LlmJobData, ChatCompletion>, token?: string): Promise<ChatCompletion> {

@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { RedisOptions } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { bullConnection } from './bull-connection';
@@ -12,21 +13,41 @@ import { WebhookDelivery } from './webhooks/webhook-sender';
  * registerQueue because closing must not throw while Redis is down: BullMQ's close() sends QUIT, which a
  * connection without an offline queue rejects when Redis is gone, and @nestjs/bullmq leaves that
  * rejection unhandled in the middle of a shutdown. Here it is caught.
+ *
+ * Each queue is opened on first use, and every caller uses them only while Redis is reachable. A BullMQ
+ * connection closed before it ever connected rejects its pending start-up after close() has removed its
+ * listeners: an unhandled error. Opened only once Redis answered, a queue's start-up has settled first.
  */
 @Injectable()
 export class QueueConnections implements OnApplicationShutdown {
-  readonly llm: Queue<LlmJobData, ChatCompletion>;
-  readonly webhooks: Queue<WebhookDelivery>;
+  private readonly connection: RedisOptions;
+  private llmQueue?: Queue<LlmJobData, ChatCompletion>;
+  private webhookQueue?: Queue<WebhookDelivery>;
 
   constructor(config: AppConfig) {
-    const connection = bullConnection(config.redis.url, 'producer');
-    this.llm = new Queue<LlmJobData, ChatCompletion>(LLM_QUEUE, { connection });
-    this.webhooks = new Queue<WebhookDelivery>(WEBHOOK_QUEUE, { connection });
-    // An unhandled 'error' event would crash the process; RedisConnections already reports outages.
-    for (const queue of [this.llm, this.webhooks]) queue.on('error', () => undefined);
+    this.connection = bullConnection(config.redis.url, 'producer');
+  }
+
+  get llm(): Queue<LlmJobData, ChatCompletion> {
+    return (this.llmQueue ??= this.open(new Queue<LlmJobData, ChatCompletion>(LLM_QUEUE, this.options())));
+  }
+
+  get webhooks(): Queue<WebhookDelivery> {
+    return (this.webhookQueue ??= this.open(new Queue<WebhookDelivery>(WEBHOOK_QUEUE, this.options())));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.llm, this.webhooks].map((queue) => queue.close().catch(() => undefined)));
+    const open = [this.llmQueue, this.webhookQueue].filter((queue) => queue !== undefined);
+    await Promise.all(open.map((queue) => queue.close().catch(() => undefined)));
+  }
+
+  private options(): { connection: RedisOptions } {
+    return { connection: this.connection };
+  }
+
+  private open<Q extends Queue>(queue: Q): Q {
+    // An unhandled 'error' event would crash the process; RedisConnections already reports outages.
+    queue.on('error', () => undefined);
+    return queue;
   }
 }

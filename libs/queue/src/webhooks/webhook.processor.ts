@@ -20,7 +20,19 @@ export class WebhookProcessor implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker<WebhookDelivery>(
+    if (this.redis.available) this.start();
+    else this.redis.onTransition((available) => available && this.start());
+  }
+
+  /** Opens the worker once Redis has answered (see QueueConnections on closing unconnected ones). */
+  private start(): void {
+    if (this.worker?.isRunning()) return;
+    this.worker ??= this.open();
+    this.worker.run().catch(() => undefined);
+  }
+
+  private open(): Worker<WebhookDelivery> {
+    const worker = new Worker<WebhookDelivery>(
       WEBHOOK_QUEUE,
       async (job) => {
         this.active++;
@@ -39,10 +51,8 @@ export class WebhookProcessor implements OnApplicationBootstrap, OnApplicationSh
         autorun: false,
       },
     );
-    this.worker.on('error', () => undefined);
-    const start = () => this.worker?.isRunning() || void this.worker?.run().catch(() => undefined);
-    if (this.redis.available) start();
-    else this.redis.onTransition((available) => available && start());
+    worker.on('error', () => undefined);
+    return worker;
   }
 
   async onApplicationShutdown(): Promise<void> {
