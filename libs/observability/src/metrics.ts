@@ -22,7 +22,7 @@ export class Metrics {
 
   readonly llmRequests = new Counter({
     name: 'llm_requests_total',
-    help: 'Provider calls by provider, model and outcome (success, error, unavailable).',
+    help: 'Provider calls by provider, model and outcome (success, invalid_output, transient, rate_limited, auth, bad_request, circuit_open, error).',
     labelNames: ['provider', 'model', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -79,7 +79,7 @@ export class Metrics {
 
   readonly queueJobs = new Gauge({
     name: 'queue_jobs',
-    help: 'Queued LLM jobs by state (waiting, delayed, active, local).',
+    help: 'Queued LLM jobs by state (waiting, delayed, active, prioritized, local).',
     labelNames: ['state'] as const,
     registers: [this.registry],
   });

@@ -7,7 +7,7 @@ import { CacheController } from './cache.controller';
 import { ProvidersController } from './providers.controller';
 import { UsageController } from './usage.controller';
 
-/** Operators' endpoints: providers now; cache invalidation and usage join with their libs. */
+/** Operators' endpoints: providers, cache invalidation and usage. */
 @Module({
   imports: [LlmProviderModule, CacheModule, RateLimitModule],
   providers: [CallerGuard],

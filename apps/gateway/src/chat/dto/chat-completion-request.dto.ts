@@ -154,8 +154,8 @@ export class ChatCompletionRequestDto implements ChatCompletionRequest {
   tools?: ChatCompletionRequest['tools'];
   @ApiPropertyOptional() @IsOptional() tool_choice?: unknown;
 
-  @ApiPropertyOptional({ description: 'Streaming is not supported yet: omit it or send false.' })
+  @ApiPropertyOptional({ description: 'Streaming is not supported: omit it or send false.' })
   @IsOptional()
-  @IsIn([false], { message: 'stream must be false or absent: streaming responses are not supported yet' })
+  @IsIn([false], { message: 'stream must be false or absent: streaming responses are not supported' })
   stream?: boolean;
 }
