@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { callerKey, writeLimitedCallersFile } from './helpers/callers';
 import { TestGateway, errorOf, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
@@ -8,23 +9,6 @@ import { StubReply } from './helpers/stubs/stub-server';
 
 // Day budgets held by two gateways on one real Redis; the OpenAI-wire stub answers every call with a
 // usage of 9 + 9 = 18 tokens, as in the README's example.
-
-interface CallerEntry {
-  id: string;
-  limits?: Record<string, number>;
-  end_user_limits?: Record<string, number>;
-}
-
-function writeCallersFile(dir: string, callers: CallerEntry[]): string {
-  const file = join(dir, 'callers.json');
-  const entries = callers.map((caller) => ({
-    ...caller,
-    key: `${caller.id}-key-0000`,
-    cache: { enabled: false },
-  }));
-  writeFileSync(file, JSON.stringify({ callers: entries }));
-  return file;
-}
 
 async function chat(
   gateway: TestGateway,
@@ -37,7 +21,7 @@ async function chat(
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${caller}-key-0000`,
+      authorization: `Bearer ${callerKey(caller)}`,
       'x-processing-mode': 'immediate',
       ...headers,
     },
@@ -81,7 +65,7 @@ describe('day budgets shared by two gateways on one Redis', () => {
     dir = mkdtempSync(join(tmpdir(), 'breakwater-budget-'));
     const env = {
       REDIS_URL: redis.url,
-      CALLERS_FILE: writeCallersFile(dir, [
+      CALLERS_FILE: writeLimitedCallersFile(dir, [
         { id: 'thrifty', limits: { tokens_per_day: 30 } },
         { id: 'judge', end_user_limits: { tokens_per_day: 30 } },
         { id: 'priced', limits: { cost_usd_per_day: 0.00001 } },

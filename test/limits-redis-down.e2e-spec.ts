@@ -1,27 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LimitedCaller, callerKey, writeLimitedCallersFile } from './helpers/callers';
 import { TestGateway, errorOf, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 
 // Two gateways on one Redis that is killed: each falls back to limits of its own process, logs the
 // loss once, and shares the limits again once Redis is back.
 
-function writeCallersFile(dir: string): string {
-  const file = join(dir, 'callers.json');
-  const callers = [
-    { id: 'steady', limits: { per_minute: 3 } },
-    { id: 'capped', limits: { tokens_per_day: 30, concurrency: 1 } },
-    { id: 'later', limits: { per_minute: 2 } },
-  ].map((caller) => ({ ...caller, key: `${caller.id}-key-0000`, cache: { enabled: false } }));
-  writeFileSync(file, JSON.stringify({ callers }));
-  return file;
-}
+const CALLERS: LimitedCaller[] = [
+  { id: 'steady', limits: { per_minute: 3 } },
+  { id: 'capped', limits: { tokens_per_day: 30, concurrency: 1 } },
+  { id: 'later', limits: { per_minute: 2 } },
+];
 
 async function chat(gateway: TestGateway, caller: string, text: string): Promise<Response> {
   return fetch(`${gateway.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${caller}-key-0000` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${callerKey(caller)}` },
     body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: text }] }),
   });
 }
@@ -53,7 +49,11 @@ describe('limits while Redis is down', () => {
   beforeAll(async () => {
     redis = await startRedis();
     dir = mkdtempSync(join(tmpdir(), 'breakwater-limits-down-'));
-    const env = { REDIS_URL: redis.url, CALLERS_FILE: writeCallersFile(dir), MOCK_LATENCY_MS: '300' };
+    const env = {
+      REDIS_URL: redis.url,
+      CALLERS_FILE: writeLimitedCallersFile(dir, CALLERS),
+      MOCK_LATENCY_MS: '300',
+    };
     a = await startGateway(env);
     b = await startGateway(env);
   });

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LimitedCaller, callerKey, writeLimitedCallersFile } from './helpers/callers';
 import { TestGateway, errorOf, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
@@ -8,24 +9,7 @@ import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
 // Request windows, end users, concurrency and outbound quotas, held by two gateways on one real Redis
 // in front of a real OpenAI-wire stub (whose request log says what reached the provider).
 
-interface CallerEntry {
-  id: string;
-  limits?: Record<string, number>;
-  end_user_limits?: Record<string, number>;
-}
-
-function writeCallersFile(dir: string, callers: CallerEntry[]): string {
-  const file = join(dir, 'callers.json');
-  const entries = callers.map((caller) => ({
-    ...caller,
-    key: `${caller.id}-key-0000`,
-    cache: { enabled: false },
-  }));
-  writeFileSync(file, JSON.stringify({ callers: entries }));
-  return file;
-}
-
-const keyOf = (id: string) => ({ authorization: `Bearer ${id}-key-0000` });
+const keyOf = (id: string) => ({ authorization: `Bearer ${callerKey(id)}` });
 const chatBody = (text: string) => ({
   model: 'openai/gpt-4o-mini',
   messages: [{ role: 'user', content: text }],
@@ -52,7 +36,7 @@ async function rejections(gateway: TestGateway, scope: string): Promise<number> 
   return match ? Number(match[1]) : 0;
 }
 
-const CALLERS: CallerEntry[] = [
+const CALLERS: LimitedCaller[] = [
   { id: 'five', limits: { per_minute: 5 } },
   { id: 'timed', limits: { per_minute: 2 } },
   { id: 'judge', limits: { per_minute: 100 }, end_user_limits: { per_minute: 2 } },
@@ -77,7 +61,7 @@ describe('limits shared by two gateways on one Redis', () => {
     dir = mkdtempSync(join(tmpdir(), 'breakwater-limits-'));
     const env = {
       REDIS_URL: redis.url,
-      CALLERS_FILE: writeCallersFile(dir, CALLERS),
+      CALLERS_FILE: writeLimitedCallersFile(dir, CALLERS),
       OPENAI_API_KEY: 'sk-test-limits',
       OPENAI_BASE_URL: stub.baseUrl,
       RETRY_MAX_ATTEMPTS: '1',

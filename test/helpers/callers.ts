@@ -15,3 +15,28 @@ export const QUEUE_CALLERS = [
   { id: 'assessor', key: 'assessor-key-01', webhook_secret: 'assessor-webhook-secret-0001' },
   { id: 'other', key: 'other-key-0001' },
 ];
+
+/** A caller of the limits tests: its key is `<id>-key-0000` (see callerKey) and its cache is off. */
+export interface LimitedCaller {
+  id: string;
+  limits?: Record<string, number>;
+  end_user_limits?: Record<string, number>;
+}
+
+/** The key the limits tests give caller `id`. */
+export const callerKey = (id: string): string => `${id}-key-0000`;
+
+/**
+ * Writes `dir/callers.json` for the limits tests: every caller's cache off, so each request reaches the
+ * limits and the stub provider.
+ */
+export function writeLimitedCallersFile(dir: string, callers: LimitedCaller[]): string {
+  const file = join(dir, 'callers.json');
+  const entries = callers.map((caller) => ({
+    ...caller,
+    key: callerKey(caller.id),
+    cache: { enabled: false },
+  }));
+  writeFileSync(file, JSON.stringify({ callers: entries }));
+  return file;
+}
