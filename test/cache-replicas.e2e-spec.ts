@@ -262,13 +262,15 @@ describe('response cache shared by two replicas', () => {
         ),
       );
       const completion = env.stub.completion('from the worker').body as ChatCompletion;
-      await worker.store(plan, {
-        completion,
-        provider: 'openai',
-        model: 'gpt-4o-mini',
-        costUsd: 0.001,
-        attempts: 1,
-      });
+      await worker.through(plan, () =>
+        Promise.resolve({
+          completion,
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          costUsd: 0.001,
+          attempts: 1,
+        }),
+      );
       expect(await ask(env.b, 'pipeline', question)).toMatchObject({
         cache: 'HIT',
         content: 'from the worker',

@@ -123,6 +123,29 @@ describe('the queue with a real Redis and BullMQ', () => {
     expect((await status(ids[0])).status).toBe('completed');
   }, 60_000);
 
+  it('makes one provider call for identical requests queued in one outage, and answers each of them', async () => {
+    stub.server.reply(stub.errors.serverError());
+    const prompt = 'the same comparison, asked ten times';
+    const responses = await Promise.all(Array.from({ length: 10 }, () => chat(ask(prompt))));
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 202));
+    const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as Accepted).queue_id));
+    stub.server.reply(echo(stub));
+    const recovered = stub.server.requests.length;
+    const results = await Promise.all(
+      ids.map((id) =>
+        eventually(async () => {
+          const response = await get(`/v1/results/${id}`);
+          return response.status === 200 ? completionOf(response) : undefined;
+        }, 30_000),
+      ),
+    );
+    for (const result of results) expect(result.choices[0].message.content).toBe(`answer to: ${prompt}`);
+    const answered = stub.server.requests
+      .slice(recovered)
+      .filter((r) => stub.wire.userTexts(r).at(-1) === prompt);
+    expect(answered).toHaveLength(1);
+  }, 60_000);
+
   it('answers 503 with Retry-After in immediate mode and always queues in async mode', async () => {
     stub.server.reply(stub.errors.serverError());
     const immediate = await chat(ask('now or never'), { 'x-processing-mode': 'immediate' });

@@ -233,16 +233,16 @@ describe('ResponseCache without Redis', () => {
     expect((await cache.through(b, slowly('b3'))).status).toBe('MISS');
   });
 
-  it('stores a queued job answer under its plan, and nothing for a plan that does not write', async () => {
+  it('runs a queued job through its plan as plain data: stored, and nothing for a plan that does not write', async () => {
     const { cache } = cacheWith();
     const plan = JSON.parse(JSON.stringify(cache.plan(callerOf(true), request, route, directives)));
-    await cache.store(plan, answer('from the worker'));
+    await cache.through(plan, () => Promise.resolve(answer('from the worker')));
     expect((await cache.through(plan, slowly('x'))).answer.completion.choices[0].message.content).toBe(
       'from the worker',
     );
     const off = JSON.parse(JSON.stringify(cache.plan(callerOf(false), request, route, directives)));
     const other = cache.plan(callerOf(true, 'other'), request, route, directives);
-    await cache.store(off, answer('never'));
+    await cache.through(off, () => Promise.resolve(answer('never')));
     expect((await cache.through(other, slowly('y'))).status).toBe('MISS');
   });
 });

@@ -90,18 +90,13 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     try {
       if (!plan.read || plan.key === undefined) {
         const answer = await produce();
-        await this.store(plan, answer);
+        await this.write(plan, answer);
         return { answer, status };
       }
       return await this.read({ ...plan, key: plan.key }, produce, (result) => (status = result));
     } finally {
       this.metrics.cacheRequests.inc({ result: status.toLowerCase() });
     }
-  }
-
-  /** Stores a completed answer under a plan (the worker's path for queued jobs); a no-op when the plan does not write. */
-  async store(plan: CachePlan, answer: ProviderAnswer): Promise<void> {
-    await this.write(plan, answer);
   }
 
   /**

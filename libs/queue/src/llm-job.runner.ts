@@ -56,11 +56,16 @@ export class LlmJobRunner {
     try {
       const route = this.providers.resolve(job.request.model);
       const fallbacks = job.fallbackModels.map((model) => this.providers.resolve(model, 'x-fallback-models'));
-      const answer = await this.providers.complete(route, job.request, {
-        fallbacks,
-        beforeAttempt: (provider) => this.outbound.take(provider),
-      });
-      await this.book(job, answer);
+      const call = () =>
+        this.providers.complete(route, job.request, {
+          fallbacks,
+          beforeAttempt: (provider) => this.outbound.take(provider),
+        });
+      // Through the cache as planned by the request: identical jobs queued in one outage share one call.
+      const { answer, status } = job.cachePlan
+        ? await this.cache.through(job.cachePlan, call)
+        : { answer: await call(), status: 'BYPASS' as const };
+      await this.book(job, answer, status === 'HIT' || status === 'STALE');
       this.metrics.queueWait.observe((Date.now() - job.createdAt) / 1000);
       this.logger.log(
         { request_id: job.requestId, queue_id: job.queueId, caller: job.callerId },
@@ -72,13 +77,14 @@ export class LlmJobRunner {
     }
   }
 
-  /** Books the answer as a 200 would be: cache write, budget settlement, usage. */
-  private async book(job: LlmJobData, answer: ProviderAnswer): Promise<void> {
-    const tokens = answer.completion.usage.total_tokens;
+  /** Books the answer as a 200 would be (the cache step stored it): budget settlement, usage. */
+  private async book(job: LlmJobData, answer: ProviderAnswer, cacheHit: boolean): Promise<void> {
+    const spent = cacheHit
+      ? { tokens: 0, costUsd: 0 }
+      : { tokens: answer.completion.usage.total_tokens, costUsd: answer.costUsd };
     await Promise.all([
-      job.cachePlan ? this.cache.store(job.cachePlan, answer) : undefined,
-      job.reservation ? this.limits.settle(job.reservation, { tokens, costUsd: answer.costUsd }) : undefined,
-      this.usage.recordAnswer(job.callerId, answer, false),
+      job.reservation ? this.limits.settle(job.reservation, spent) : undefined,
+      this.usage.recordAnswer(job.callerId, answer, cacheHit),
     ]);
   }
 
