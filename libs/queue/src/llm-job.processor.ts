@@ -15,6 +15,7 @@ import {
   WORKER_MAX_STALLED_COUNT,
   WORKER_STALLED_INTERVAL_MS,
 } from './queue.constants';
+import { quietAfterClose } from './quiet-after-close';
 
 /**
  * The BullMQ worker of the LLM queue (in the gateway when RUN_WORKERS=true, and in apps/worker). It is
@@ -74,6 +75,7 @@ export class LlmJobProcessor implements OnApplicationBootstrap, OnApplicationShu
       },
     );
     worker.on('error', () => undefined);
+    quietAfterClose(worker);
     worker.on('failed', (job, error) => this.failed(job, error));
     return worker;
   }

@@ -5,6 +5,7 @@ import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { bullConnection } from './bull-connection';
 import { LlmJobData } from './llm-job';
+import { quietAfterClose } from './quiet-after-close';
 import { LLM_QUEUE, WEBHOOK_QUEUE } from './queue.constants';
 import { WebhookDelivery } from './webhooks/webhook-sender';
 
@@ -14,9 +15,9 @@ import { WebhookDelivery } from './webhooks/webhook-sender';
  * connection without an offline queue rejects when Redis is gone, and @nestjs/bullmq leaves that
  * rejection unhandled in the middle of a shutdown. Here it is caught.
  *
- * Each queue is opened on first use, and every caller uses them only while Redis is reachable. A BullMQ
- * connection closed before it ever connected rejects its pending start-up after close() has removed its
- * listeners: an unhandled error. Opened only once Redis answered, a queue's start-up has settled first.
+ * Each queue is opened on first use, and every caller uses them only while Redis is reachable, so a
+ * process that never reaches Redis opens no BullMQ connection to spin and close. (A queue closed while
+ * its start-up is still pending is guarded by quietAfterClose.)
  */
 @Injectable()
 export class QueueConnections implements OnApplicationShutdown {
@@ -48,6 +49,6 @@ export class QueueConnections implements OnApplicationShutdown {
   private open<Q extends Queue>(queue: Q): Q {
     // An unhandled 'error' event would crash the process; RedisConnections already reports outages.
     queue.on('error', () => undefined);
-    return queue;
+    return quietAfterClose(queue);
   }
 }

@@ -4,6 +4,7 @@ import { AppConfig } from '@breakwater/config';
 import { RedisConnections } from '@breakwater/redis';
 import { bullConnection } from '../bull-connection';
 import { WEBHOOK_CONCURRENCY, WEBHOOK_QUEUE, WEBHOOK_TIMEOUT_MS } from '../queue.constants';
+import { quietAfterClose } from '../quiet-after-close';
 import { closeWorker } from '../worker-shutdown';
 import { PermanentWebhookError, WebhookDelivery, WebhookSender } from './webhook-sender';
 
@@ -52,6 +53,7 @@ export class WebhookProcessor implements OnApplicationBootstrap, OnApplicationSh
       },
     );
     worker.on('error', () => undefined);
+    quietAfterClose(worker);
     return worker;
   }
 
