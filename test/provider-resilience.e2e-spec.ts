@@ -181,6 +181,12 @@ describe('timeouts, the breaker and fallbacks', () => {
       for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(503);
       expect(await circuit()).toBe('open');
       expect(await metric(gateway, /circuit_breaker_state\{provider="openai"\} (\d)/)).toBe(2);
+      // Shown in readiness, never unreadiness: answering 202 is the gateway's job then.
+      const ready = await fetch(`${gateway.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({
+        details: { providers: { status: 'up', circuits: { mock: 'closed', openai: 'open' } } },
+      });
 
       const reached = stub.server.requests.length;
       const fast = await chat();

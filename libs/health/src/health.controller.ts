@@ -1,8 +1,9 @@
 import { Controller, Get, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { FastifyReply } from 'fastify';
-import { ReadinessGate } from './readiness-gate';
+import { ReadinessDetail, ReadinessDetails, ReadinessGate } from './readiness-gate';
 import { RedisHealthIndicator } from './redis.health';
 
 type ReadinessResult = Omit<HealthCheckResult, 'status'> & {
@@ -15,8 +16,18 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
+    private readonly moduleRef: ModuleRef,
     @Optional() private readonly gate?: ReadinessGate,
   ) {}
+
+  /** What a lib shows in readiness (the providers' breakers), wherever it is provided; none in tests of this lib alone. */
+  private shownDetails(): Record<string, ReadinessDetail> {
+    try {
+      return this.moduleRef.get(ReadinessDetails, { strict: false }).readinessDetails();
+    } catch {
+      return {};
+    }
+  }
 
   /** The process answers: nothing else is checked, so a dependency outage never restarts pods. */
   @Get('live')
@@ -27,7 +38,8 @@ export class HealthController {
 
   /**
    * 200 `ok` or `degraded` (Redis down: embedded mode); 503 only when no work can be accepted
-   * (shutting down, or Redis down with the local queue full). Terminus's own JSON in every case.
+   * (shutting down, or Redis down with the local queue full). Terminus's own JSON in every case, with
+   * the providers' circuits shown (`providers`), never judged.
    */
   @Get('ready')
   @ApiOkResponse({ description: 'Accepting work (status ok, or degraded in embedded mode).' })
@@ -43,22 +55,23 @@ export class HealthController {
     }
     const redis = this.redis.check();
     const degraded = redis.redis.status === 'down';
+    const shown = this.shownDetails();
     const blocked = this.gate?.blockedBy();
     if (blocked) {
       reply.status(503);
       const queue = { queue: { status: 'down' as const, message: blocked } };
       return {
         status: 'error',
-        info: result.info,
+        info: { ...result.info, ...shown },
         error: { ...redis, ...queue },
-        details: { ...redis, ...queue },
+        details: { ...redis, ...shown, ...queue },
       };
     }
     return {
       status: degraded ? 'degraded' : result.status,
-      info: { ...result.info, ...(degraded ? {} : redis) },
+      info: { ...result.info, ...shown, ...(degraded ? {} : redis) },
       error: { ...result.error, ...(degraded ? redis : {}) },
-      details: { ...result.details, ...redis },
+      details: { ...result.details, ...shown, ...redis },
     };
   }
 }

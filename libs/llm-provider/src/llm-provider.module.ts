@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReadinessDetails } from '@breakwater/health';
 import { LLM_PROVIDER_ADAPTERS, LlmProviderAdapter } from './adapters/llm-provider.adapter';
 import { AnthropicAdapter } from './adapters/anthropic.adapter';
 import { DeepSeekAdapter } from './adapters/deepseek.adapter';
@@ -35,6 +36,7 @@ import { StructuredOutput } from './structured-output';
     StructuredOutput,
     Pricing,
     ProviderRegistry,
+    { provide: ReadinessDetails, useExisting: ProviderRegistry },
   ],
   exports: [ProviderRegistry, Pricing],
 })

@@ -10,6 +10,7 @@ import {
   ProviderId,
   isProviderId,
 } from '@breakwater/contracts';
+import { ReadinessDetail, ReadinessDetails } from '@breakwater/health';
 import { Metrics } from '@breakwater/observability';
 import { LLM_PROVIDER_ADAPTERS, LlmProviderAdapter } from './adapters/llm-provider.adapter';
 import { ModelPrice, Pricing } from './pricing';
@@ -68,7 +69,7 @@ function isBreakerRejection(error: unknown): boolean {
  * to the next fallback; the last one's PROVIDER_UNAVAILABLE (503) is what the caller (or the queue) sees.
  */
 @Injectable()
-export class ProviderRegistry implements OnApplicationShutdown {
+export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown {
   private readonly adapters: Map<ProviderId, LlmProviderAdapter>;
   private readonly defaultProvider: string;
 
@@ -141,6 +142,13 @@ export class ProviderRegistry implements OnApplicationShutdown {
       circuit: this.breakers.state(id),
       models: this.pricing.modelsOf(id).map(({ model, price }) => priced(model, price)),
     }));
+  }
+
+  /** Readiness shows each configured provider's circuit; an open one is not unreadiness (202s then). */
+  readinessDetails(): Record<string, ReadinessDetail> {
+    const circuits: Record<string, string> = {};
+    for (const provider of this.describe()) if (provider.configured) circuits[provider.id] = provider.circuit;
+    return { providers: { status: 'up', circuits } };
   }
 
   onApplicationShutdown(): void {
