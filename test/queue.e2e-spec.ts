@@ -82,6 +82,16 @@ describe('the queue with a real Redis and BullMQ', () => {
   const get = (path: string, headers: Record<string, string> = ASSESSOR) =>
     fetch(`${gateway.url}${path}`, { headers });
   const status = async (id: string) => (await (await get(`/v1/status/${id}`)).json()) as StatusBody;
+  /** Polls each queued request until its result is 200, and returns the completions in order. */
+  const completedResults = (ids: string[]) =>
+    Promise.all(
+      ids.map((id) =>
+        eventually(async () => {
+          const response = await get(`/v1/results/${id}`);
+          return response.status === 200 ? completionOf(response) : undefined;
+        }, 30_000),
+      ),
+    );
 
   it('queues every request of an outage with 202 and answers each with its own result after recovery', async () => {
     stub.server.reply(stub.errors.serverError());
@@ -105,14 +115,7 @@ describe('the queue with a real Redis and BullMQ', () => {
     expect(Date.parse(first.body.expires_at)).toBeGreaterThan(Date.now());
 
     stub.server.reply(echo(stub));
-    const results = await Promise.all(
-      ids.map((id) =>
-        eventually(async () => {
-          const response = await get(`/v1/results/${id}`);
-          return response.status === 200 ? completionOf(response) : undefined;
-        }, 30_000),
-      ),
-    );
+    const results = await completedResults(ids);
     results.forEach((result, i) =>
       expect(result.choices[0].message.content).toBe(`answer to: ${prompts[i]}`),
     );
@@ -131,14 +134,7 @@ describe('the queue with a real Redis and BullMQ', () => {
     const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as Accepted).queue_id));
     stub.server.reply(echo(stub));
     const recovered = stub.server.requests.length;
-    const results = await Promise.all(
-      ids.map((id) =>
-        eventually(async () => {
-          const response = await get(`/v1/results/${id}`);
-          return response.status === 200 ? completionOf(response) : undefined;
-        }, 30_000),
-      ),
-    );
+    const results = await completedResults(ids);
     for (const result of results) expect(result.choices[0].message.content).toBe(`answer to: ${prompt}`);
     const answered = stub.server.requests
       .slice(recovered)
