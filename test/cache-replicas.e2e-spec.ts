@@ -12,6 +12,7 @@ import { TestGateway, completionOf, postJson, startGateway } from './helpers/gat
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { RecordedRequest, StubReply } from './helpers/stubs/stub-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
+import { eventually } from './helpers/eventually';
 
 const KEYS = {
   admin: 'admin-key-replicas-e2e',
@@ -38,14 +39,6 @@ interface Answer {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(50);
-  }
-}
 
 /** Two gateway replicas on one Redis and one OpenAI stub whose every answer is new (a counter). */
 function replicas(extraEnv: Record<string, string> = {}) {

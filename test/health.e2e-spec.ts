@@ -1,5 +1,6 @@
 import { TestGateway, UNREACHABLE_REDIS, postJson, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
+import { eventually } from './helpers/eventually';
 
 interface ReadinessBody {
   status: string;
@@ -12,14 +13,6 @@ const CHAT = { model: 'mock/echo', messages: [{ role: 'user', content: 'still th
 async function readiness(gateway: TestGateway): Promise<{ status: number; body: ReadinessBody }> {
   const response = await fetch(`${gateway.url}/health/ready`);
   return { status: response.status, body: (await response.json()) as ReadinessBody };
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('health probes', () => {

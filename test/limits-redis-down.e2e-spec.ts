@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LimitedCaller, callerKey, writeLimitedCallersFile } from './helpers/callers';
 import { TestGateway, errorOf, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
+import { eventually } from './helpers/eventually';
 
 // Two gateways on one Redis that is killed: each falls back to limits of its own process, logs the
 // loss once, and shares the limits again once Redis is back.
@@ -30,14 +31,6 @@ async function statuses(gateway: TestGateway, caller: string, count: number, tag
 
 async function readiness(gateway: TestGateway): Promise<string> {
   return ((await (await fetch(`${gateway.url}/health/ready`)).json()) as { status: string }).status;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('limits while Redis is down', () => {

@@ -4,6 +4,7 @@ import { freePort } from './helpers/free-port';
 import { RunningProcess, startProcess, waitForHttp } from './helpers/process';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
+import { eventually } from './helpers/eventually';
 
 /**
  * Fault drills with real processes and real signals: what was accepted (202) must all be answered,
@@ -16,16 +17,6 @@ const ask = (content: string) => ({ model: 'openai/gpt-4o-mini', messages: [{ ro
 interface Accepted {
   queue_id: string;
   durable: boolean;
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('queue drills', () => {

@@ -12,6 +12,7 @@ import {
 } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
+import { eventually } from './helpers/eventually';
 
 interface Accepted {
   queue_id: string;
@@ -37,16 +38,6 @@ const ADMIN = { authorization: 'Bearer ops-key-0001' };
 const ask = (content: string) => ({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] });
 const echo = (stub: OpenAiStub) => (request: Parameters<Parameters<OpenAiStub['server']['reply']>[0]>[0]) =>
   stub.completion(`answer to: ${stub.wire.userTexts(request).at(-1)}`);
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the queue with a real Redis and BullMQ', () => {
   let redis: RedisServer;

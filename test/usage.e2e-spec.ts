@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { TestGateway, errorOf, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
+import { eventually } from './helpers/eventually';
 
 // GET /v1/usage over two gateways on one real Redis: what either recorded, per day, month and model.
 
@@ -169,14 +170,6 @@ describe('GET /v1/usage while Redis is down', () => {
 
   const readiness = async (): Promise<string> =>
     ((await (await fetch(`${gateway.url}/health/ready`)).json()) as { status: string }).status;
-  const eventually = async (check: () => Promise<boolean>): Promise<void> => {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('condition not reached in time');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-
   it('counts in the process meanwhile and writes it to Redis once, when Redis returns', async () => {
     expect((await chat(gateway, 'beta', 'mock/echo', 'before')).status).toBe(200);
     await redis.kill();
