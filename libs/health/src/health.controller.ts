@@ -1,4 +1,4 @@
-import { Controller, Get, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Abstract, Controller, Get, OnModuleInit, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
@@ -12,21 +12,23 @@ type ReadinessResult = Omit<HealthCheckResult, 'status'> & {
 
 @ApiTags('health')
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnModuleInit {
+  private gate?: ReadinessGate;
+  private shown?: ReadinessDetails;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
     private readonly moduleRef: ModuleRef,
-    @Optional() private readonly gate?: ReadinessGate,
   ) {}
 
-  /** What a lib shows in readiness (the providers' breakers), wherever it is provided; none in tests of this lib alone. */
-  private shownDetails(): Record<string, ReadinessDetail> {
-    try {
-      return this.moduleRef.get(ReadinessDetails, { strict: false }).readinessDetails();
-    } catch {
-      return {};
-    }
+  /**
+   * The libs that judge or show readiness (the queue's gate, the providers' breakers), wherever in the
+   * app they are provided; either may be absent (the health lib alone, in its tests).
+   */
+  onModuleInit(): void {
+    this.gate = this.provided(ReadinessGate);
+    this.shown = this.provided(ReadinessDetails);
   }
 
   /** The process answers: nothing else is checked, so a dependency outage never restarts pods. */
@@ -55,7 +57,7 @@ export class HealthController {
     }
     const redis = this.redis.check();
     const degraded = redis.redis.status === 'down';
-    const shown = this.shownDetails();
+    const shown: Record<string, ReadinessDetail> = this.shown?.readinessDetails() ?? {};
     const blocked = this.gate?.blockedBy();
     if (blocked) {
       reply.status(503);
@@ -73,5 +75,13 @@ export class HealthController {
       error: { ...result.error, ...(degraded ? redis : {}) },
       details: { ...result.details, ...shown, ...redis },
     };
+  }
+
+  private provided<T>(token: Abstract<T>): T | undefined {
+    try {
+      return this.moduleRef.get(token, { strict: false });
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -44,14 +44,7 @@ export class QueueModule {
         { provide: ReadinessGate, useExisting: LlmQueueProducer },
         ...workers,
       ],
-      exports: [
-        LlmQueueProducer,
-        JobStatusStore,
-        IdempotencyStore,
-        WebhookTargets,
-        LocalQueue,
-        ReadinessGate,
-      ],
+      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue],
     };
   }
 }
