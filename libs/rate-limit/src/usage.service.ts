@@ -38,9 +38,9 @@ type UsagePipeline = ChainableCommander & UsageCommands;
 
 /**
  * Per caller, per UTC day and month, per model: requests, cache hits, tokens in and out, cost in USD, in
- * Redis hashes with expiry. A request's increments are one script call (one command, one round trip). While Redis is
- * down they accumulate in this process and are written to Redis when it returns, so the shared totals
- * catch up; a report meanwhile shows what this process holds.
+ * Redis hashes with expiry. A request's increments are one script call (one command, one round trip).
+ * While Redis is down they accumulate in this process and are written to Redis when it returns, so the
+ * shared totals catch up; a report meanwhile shows what this process holds.
  */
 @Injectable()
 export class Usage {
