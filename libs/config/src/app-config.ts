@@ -7,6 +7,12 @@ export interface ProviderSettings {
   rpm: number;
 }
 
+/** USD per million tokens, as in pricing.json and PRICING_FILE. */
+export interface PriceEntry {
+  input: number;
+  output: number;
+}
+
 export interface BreakerSettings {
   errorThresholdPercent: number;
   volumeThreshold: number;
@@ -19,12 +25,32 @@ export interface BreakerSettings {
  */
 export abstract class AppConfig {
   abstract readonly env: { nodeEnv: string; production: boolean };
-  abstract readonly http: { port: number; workerPort: number; maxBodyBytes: number };
+  abstract readonly http: {
+    port: number;
+    workerPort: number;
+    /** Where the gateway listens: HOST, else 127.0.0.1 while the dev caller is active, else 0.0.0.0. */
+    host: string;
+    maxBodyBytes: number;
+    /** Deepest nesting of a JSON body; deeper bodies are 400 at parse. */
+    maxJsonDepth: number;
+    /** After SIGTERM: ready turns 503 and the server keeps serving this long before it closes. */
+    shutdownDrainMs: number;
+  };
+  /** Bounds on caller-supplied JSON Schemas (response_format). */
+  abstract readonly schemas: { maxBytes: number };
+  /** Prices from PRICING_FILE (`provider/model` keys), merged over the shipped table. */
+  abstract readonly pricing: { file?: string; models: Record<string, PriceEntry> };
   abstract readonly log: { level: string };
   abstract readonly redis: { url: string };
   abstract readonly workers: { run: boolean; concurrency: number };
   abstract readonly models: { defaultModel: string };
-  abstract readonly cache: { ttlSeconds: number; l1MaxEntries: number; staleIfErrorSeconds: number };
+  abstract readonly cache: {
+    ttlSeconds: number;
+    l1MaxEntries: number;
+    /** Bytes the first tier may hold (its entries' serialised size); 0 with l1MaxEntries 0 turns it off. */
+    l1MaxBytes: number;
+    staleIfErrorSeconds: number;
+  };
   abstract readonly rateLimit: { perMinute: number; globalPerMinute: number };
   abstract readonly resilience: {
     llmTimeoutMs: number;
@@ -46,7 +72,8 @@ export abstract class AppConfig {
   abstract readonly providers: Record<RemoteProviderId, ProviderSettings>;
   /** OpenRouter's app attribution headers (`HTTP-Referer`, `X-Title`). */
   abstract readonly openRouter: { httpReferer?: string; appTitle: string };
-  abstract readonly mock: { latencyMs: number; failureRate: number };
+  /** `enabled` false: `mock/*` answers 400 PROVIDER_NOT_CONFIGURED (the default in production). */
+  abstract readonly mock: { enabled: boolean; latencyMs: number; failureRate: number };
   /** The callers; `devCaller` is true when none were configured and the `dev`/`dev-key` admin stands in. */
   abstract readonly callers: { list: Caller[]; devCaller: boolean; file?: string };
 }

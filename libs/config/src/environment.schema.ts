@@ -34,6 +34,9 @@ const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['h
 export class EnvironmentSchema {
   @IsInt() @Min(1) @Max(65535) PORT: number = 3000;
   @IsInt() @Min(1) @Max(65535) WORKER_PORT: number = 3001;
+  /** Unset: 0.0.0.0, or 127.0.0.1 while the development caller is active (loadConfig decides). */
+  @IsOptional() @IsString() @MaxLength(255) HOST?: string;
+  @IsNumber() @Min(0) @Max(300) SHUTDOWN_DRAIN_SECONDS: number = 5;
   @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
   @IsString() NODE_ENV: string = 'development';
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
@@ -63,9 +66,15 @@ export class EnvironmentSchema {
   @IsInt() @Min(1) QUEUE_RESULT_RETENTION_SECONDS: number = 86400;
   @IsString() WEBHOOK_ALLOWED_HOSTS: string = '';
   @IsInt() @Min(1024) MAX_BODY_BYTES: number = 1048576;
+  @IsInt() @Min(2) @Max(1000) MAX_JSON_DEPTH: number = 64;
+  @IsInt() @Min(256) @Max(16777216) MAX_SCHEMA_BYTES: number = 65536;
+  @IsInt() @Min(0) CACHE_L1_MAX_BYTES: number = 67108864;
+  @IsOptional() @IsString() PRICING_FILE?: string;
   @IsOptional() @IsUrl(URL_OPTIONS) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @IsOptional() @IsUrl(URL_OPTIONS) OPENROUTER_HTTP_REFERER?: string;
   @IsString() @MaxLength(128) OPENROUTER_APP_TITLE: string = 'Breakwater';
+  /** Unset: on outside production, off in production (loadConfig decides). */
+  @IsOptional() @Transform(toBoolean) @IsBoolean() MOCK_PROVIDER_ENABLED?: boolean;
   @IsInt() @Min(0) MOCK_LATENCY_MS: number = 0;
   @IsNumber() @Min(0) @Max(1) MOCK_FAILURE_RATE: number = 0;
 }

@@ -36,7 +36,16 @@ export function loadConfig(environment: Environment = processEnvironment()): App
   }
   return {
     env: { nodeEnv: env.NODE_ENV, production },
-    http: { port: env.PORT, workerPort: env.WORKER_PORT, maxBodyBytes: env.MAX_BODY_BYTES },
+    http: {
+      port: env.PORT,
+      workerPort: env.WORKER_PORT,
+      host: env.HOST ?? (callers ? '0.0.0.0' : '127.0.0.1'),
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      maxJsonDepth: env.MAX_JSON_DEPTH,
+      shutdownDrainMs: Math.round(env.SHUTDOWN_DRAIN_SECONDS * 1000),
+    },
+    schemas: { maxBytes: env.MAX_SCHEMA_BYTES },
+    pricing: { file: env.PRICING_FILE, models: {} },
     log: { level: env.LOG_LEVEL },
     redis: { url: env.REDIS_URL },
     workers: { run: env.RUN_WORKERS, concurrency: env.WORKER_CONCURRENCY },
@@ -44,6 +53,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
     cache: {
       ttlSeconds: env.CACHE_TTL_SECONDS,
       l1MaxEntries: env.CACHE_L1_MAX_ENTRIES,
+      l1MaxBytes: env.CACHE_L1_MAX_BYTES,
       staleIfErrorSeconds: env.CACHE_STALE_IF_ERROR_SECONDS,
     },
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, globalPerMinute: env.GLOBAL_RATE_LIMIT_PER_MINUTE },
@@ -74,7 +84,11 @@ export function loadConfig(environment: Environment = processEnvironment()): App
     tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
     providers: providerSettings(environment),
     openRouter: { httpReferer: env.OPENROUTER_HTTP_REFERER, appTitle: env.OPENROUTER_APP_TITLE },
-    mock: { latencyMs: env.MOCK_LATENCY_MS, failureRate: env.MOCK_FAILURE_RATE },
+    mock: {
+      enabled: env.MOCK_PROVIDER_ENABLED ?? !production,
+      latencyMs: env.MOCK_LATENCY_MS,
+      failureRate: env.MOCK_FAILURE_RATE,
+    },
     callers: { list: callers ?? [devCaller()], devCaller: !callers, file: env.CALLERS_FILE },
   };
 }
