@@ -1,4 +1,5 @@
-// Two tiers: unit specs beside the code, e2e specs under test/ against a real redis-server and real HTTP.
+// Three tiers: unit specs beside the code; int specs (test/int/) drive one class against a real redis-server;
+// e2e specs (test/) run the gateway over real HTTP against a real redis-server.
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleFileExtensions: ['ts', 'js', 'json'],
@@ -11,6 +12,7 @@ module.exports = {
   testTimeout: 30000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...shared, displayName: 'int', testMatch: ['<rootDir>/test/int/**/*.int-spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',

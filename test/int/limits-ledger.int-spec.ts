@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, loadConfig } from '@breakwater/config';
 import { BudgetLedger, BudgetReservation } from '@breakwater/rate-limit';
 import { RedisConnections } from '@breakwater/redis';
-import { ConcurrencySlots } from '../libs/rate-limit/src/concurrency-slots';
-import { RedisServer, startRedis } from './helpers/redis-server';
+import { ConcurrencySlots } from '../../libs/rate-limit/src/concurrency-slots';
+import { RedisServer, startRedis } from '../helpers/redis-server';
 
 // The Redis scripts of budgets and concurrency against a real redis-server, two "processes" (two
 // connections with their own ledgers) at once: what a crashed or repeating replica leaves behind.
