@@ -12,25 +12,22 @@ import { Pricing } from './pricing';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { StructuredOutput } from './structured-output';
 
+const ADAPTERS = [
+  MockAdapter,
+  OpenAiAdapter,
+  AnthropicAdapter,
+  GeminiAdapter,
+  OpenRouterAdapter,
+  DeepSeekAdapter,
+];
+
 @Module({
   providers: [
-    MockAdapter,
-    OpenAiAdapter,
-    AnthropicAdapter,
-    GeminiAdapter,
-    OpenRouterAdapter,
-    DeepSeekAdapter,
+    ...ADAPTERS,
     {
       provide: LLM_PROVIDER_ADAPTERS,
       useFactory: (...adapters: LlmProviderAdapter[]) => adapters,
-      inject: [
-        MockAdapter,
-        OpenAiAdapter,
-        AnthropicAdapter,
-        GeminiAdapter,
-        OpenRouterAdapter,
-        DeepSeekAdapter,
-      ],
+      inject: ADAPTERS,
     },
     CircuitBreakers,
     StructuredOutput,

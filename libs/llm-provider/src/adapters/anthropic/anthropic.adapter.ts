@@ -9,8 +9,9 @@ import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
-import { LlmProviderAdapter, ProviderRequest } from '../llm-provider.adapter';
-import { StainlessErrorClasses, notConfigured, stainlessProviderError } from '../shared/sdk-error';
+import { ProviderRequest } from '../llm-provider.adapter';
+import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
+import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
 import { toAnthropicRequest } from './anthropic.request';
 import { fromAnthropicMessage } from './anthropic.response';
 
@@ -27,34 +28,32 @@ const ANTHROPIC_ERRORS: StainlessErrorClasses = {
  * answer, returned as the message content.
  */
 @Injectable()
-export class AnthropicAdapter implements LlmProviderAdapter {
-  readonly id = 'anthropic' as const;
-  readonly configured: boolean;
-  private readonly client?: Anthropic;
-  private readonly apiKey?: string;
-
+export class AnthropicAdapter extends RemoteProviderAdapter<Anthropic> {
   constructor(config: AppConfig) {
-    const { apiKey, baseUrl } = config.providers.anthropic;
-    this.apiKey = apiKey;
-    this.configured = Boolean(apiKey);
     // baseURL and authToken given explicitly so the SDK reads no ANTHROPIC_* variable of its own.
-    this.client = apiKey
-      ? new Anthropic({
+    super(
+      'anthropic',
+      config.providers.anthropic,
+      (apiKey, baseUrl) =>
+        new Anthropic({
           apiKey,
           authToken: null,
           baseURL: baseUrl ?? 'https://api.anthropic.com',
           maxRetries: 0,
           timeout: config.resilience.llmTimeoutMs,
-        })
-      : undefined;
+        }),
+    );
   }
 
-  async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
-    if (!this.client) throw notConfigured(this.id);
+  protected async call(
+    client: Anthropic,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<ChatCompletion> {
     const { params, structuredTool } = toAnthropicRequest(request);
     let message: Message;
     try {
-      message = await this.client.messages.create(params, { signal });
+      message = await client.messages.create(params, { signal });
     } catch (error) {
       throw anthropicProviderError(error, this.apiKey);
     }

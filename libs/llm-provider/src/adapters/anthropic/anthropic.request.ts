@@ -10,14 +10,8 @@ import { ChatMessage, ChatTool, ChatToolCall } from '@breakwater/contracts';
 import { messageText } from '../../token-estimate';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { parseDataUrl } from '../shared/data-url';
-import {
-  ContentSpelling,
-  contentBlocks,
-  forcedFunctionName,
-  jsonObject,
-  stopSequences,
-  toTurns,
-} from '../shared/message-mapping';
+import { ContentSpelling, contentBlocks, jsonObject, toTurns } from '../shared/message-mapping';
+import { forcedFunctionName, stopSequences } from '../shared/option-mapping';
 
 /** Anthropic requires max_tokens; OpenAI callers usually leave it out. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;

@@ -3,8 +3,9 @@ import { ApiError, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { ProviderError, providerErrorFromStatus } from '../../provider-error';
-import { LlmProviderAdapter, ProviderRequest } from '../llm-provider.adapter';
-import { callFailed, connectionFailed, notConfigured, redact } from '../shared/sdk-error';
+import { ProviderRequest } from '../llm-provider.adapter';
+import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
+import { callFailed, connectionFailed, redact } from '../shared/sdk-error';
 import { toGeminiRequest } from './gemini.request';
 import { fromGeminiResponse } from './gemini.response';
 
@@ -15,38 +16,36 @@ import { fromGeminiResponse } from './gemini.response';
  * Google's OpenAPI-subset `Schema`).
  */
 @Injectable()
-export class GeminiAdapter implements LlmProviderAdapter {
-  readonly id = 'gemini' as const;
-  readonly configured: boolean;
-  private readonly client?: GoogleGenAI;
-  private readonly apiKey?: string;
-
+export class GeminiAdapter extends RemoteProviderAdapter<GoogleGenAI> {
   constructor(config: AppConfig) {
-    const { apiKey, baseUrl } = config.providers.gemini;
-    this.apiKey = apiKey;
-    this.configured = Boolean(apiKey);
     // No `retryOptions`: without them the SDK sends once (with them it would retry, and replace the
     // status-bearing ApiError of a retryable status with a plain Error). `vertexai` and `baseUrl` given
     // explicitly so the SDK reads no GOOGLE_* variable of its own.
-    this.client = apiKey
-      ? new GoogleGenAI({
+    super(
+      'gemini',
+      config.providers.gemini,
+      (apiKey, baseUrl) =>
+        new GoogleGenAI({
           apiKey,
           vertexai: false,
           httpOptions: {
             baseUrl: baseUrl ?? 'https://generativelanguage.googleapis.com',
             timeout: config.resilience.llmTimeoutMs,
           },
-        })
-      : undefined;
+        }),
+    );
   }
 
-  async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
-    if (!this.client) throw notConfigured(this.id);
+  protected async call(
+    client: GoogleGenAI,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<ChatCompletion> {
     // The SDK listens for a later 'abort' only: a signal already aborted would not stop the request.
     if (signal.aborted) throw new ProviderError('transient', 'gemini: request aborted before it was sent');
     let response: GenerateContentResponse;
     try {
-      response = await this.client.models.generateContent(toGeminiRequest(request, signal));
+      response = await client.models.generateContent(toGeminiRequest(request, signal));
     } catch (error) {
       throw geminiProviderError(error, this.apiKey);
     }

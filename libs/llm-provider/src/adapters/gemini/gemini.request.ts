@@ -10,14 +10,8 @@ import { ChatMessage, ChatToolCall } from '@breakwater/contracts';
 import { messageText } from '../../token-estimate';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { parseDataUrl } from '../shared/data-url';
-import {
-  ContentSpelling,
-  contentBlocks,
-  forcedFunctionName,
-  jsonObject,
-  stopSequences,
-  toTurns,
-} from '../shared/message-mapping';
+import { ContentSpelling, contentBlocks, jsonObject, toTurns } from '../shared/message-mapping';
+import { forcedFunctionName, stopSequences } from '../shared/option-mapping';
 
 /**
  * Gemini rejects a replayed function call without the thought signature it was issued with (Gemini 3);

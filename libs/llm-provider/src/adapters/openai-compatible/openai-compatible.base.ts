@@ -6,8 +6,9 @@ import type {
 import { ProviderSettings } from '@breakwater/config';
 import { ChatCompletion, RemoteProviderId } from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
-import { LlmProviderAdapter, ProviderRequest } from '../llm-provider.adapter';
-import { StainlessErrorClasses, notConfigured, stainlessProviderError } from '../shared/sdk-error';
+import { ProviderRequest } from '../llm-provider.adapter';
+import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
+import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
 import { openAiRequestBody } from './openai-compatible.request';
 import { fromOpenAiCompletion, providerText } from './openai-compatible.response';
 
@@ -34,38 +35,34 @@ const OPENAI_ERRORS: StainlessErrorClasses = {
  * provider differs (DeepSeek's JSON mode). The SDK's retries are off: the registry owns retries, and a
  * second attempt hidden inside one call would also overrun the per-attempt timeout.
  */
-export abstract class OpenAiCompatibleAdapter implements LlmProviderAdapter {
-  readonly configured: boolean;
-  private readonly client?: OpenAI;
-  private readonly apiKey?: string;
-
-  protected constructor(
-    readonly id: RemoteProviderId,
-    settings: ProviderSettings,
-    options: OpenAiCompatibleOptions,
-  ) {
-    this.apiKey = settings.apiKey;
-    this.configured = Boolean(settings.apiKey);
+export abstract class OpenAiCompatibleAdapter extends RemoteProviderAdapter<OpenAI> {
+  protected constructor(id: RemoteProviderId, settings: ProviderSettings, options: OpenAiCompatibleOptions) {
     // Every option the SDK would otherwise read from OPENAI_* variables is given, so only libs/config
     // decides where requests go and with which credentials.
-    this.client = settings.apiKey
-      ? new OpenAI({
-          apiKey: settings.apiKey,
-          baseURL: settings.baseUrl ?? options.defaultBaseUrl,
+    super(
+      id,
+      settings,
+      (apiKey, baseUrl) =>
+        new OpenAI({
+          apiKey,
+          baseURL: baseUrl ?? options.defaultBaseUrl,
           organization: null,
           project: null,
           maxRetries: 0,
           timeout: options.timeoutMs,
           defaultHeaders: options.headers,
-        })
-      : undefined;
+        }),
+    );
   }
 
-  async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
-    if (!this.client) throw notConfigured(this.id);
+  protected async call(
+    client: OpenAI,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<ChatCompletion> {
     let completion: OpenAiCompletion;
     try {
-      completion = await this.client.chat.completions.create(this.requestBody(request), { signal });
+      completion = await client.chat.completions.create(this.requestBody(request), { signal });
     } catch (error) {
       throw openAiProviderError(this.id, error, this.apiKey);
     }

@@ -28,22 +28,7 @@ const completion = (extra: Partial<OpenAiCompletion> = {}): OpenAiCompletion => 
 
 describe('fromOpenAiCompletion', () => {
   it('maps the completion, keeping the provider id, model and usage', () => {
-    expect(fromOpenAiCompletion(completion(), ask())).toEqual({
-      id: 'chatcmpl-1',
-      object: 'chat.completion',
-      created: 1700000000,
-      model: 'gpt-4o-mini-2024-07-18',
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: 'hi there', refusal: null },
-          finish_reason: 'stop',
-          logprobs: null,
-        },
-      ],
-      usage: { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 },
-      system_fingerprint: null,
-    });
+    expect(fromOpenAiCompletion(completion(), ask())).toEqual({ ...completion(), system_fingerprint: null });
   });
 
   it('keeps function tool calls and drops custom ones, which the contract has no shape for', () => {
