@@ -11,7 +11,7 @@ export function openAiRequestBody(request: ProviderRequest): ChatCompletionCreat
     model: request.model,
     // The gateway validated OpenAI's own message shape; passing it through keeps image parts, names and
     // tool turns exactly as the caller sent them.
-    messages: request.messages as unknown as ChatCompletionMessageParam[],
+    messages: request.messages as ChatCompletionMessageParam[],
     temperature: request.temperature,
     top_p: request.top_p,
     n: request.n,
