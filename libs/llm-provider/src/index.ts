@@ -1,12 +1,16 @@
 // The provider step: resolve `provider/model`, call the provider through its adapter, and account for
 // the call (metrics, tokens, cost). The gateway and the worker both call providers only through here.
-export * from './adapters/anthropic.adapter';
-export * from './adapters/deepseek.adapter';
-export * from './adapters/gemini.adapter';
+export * from './adapters/anthropic/anthropic.adapter';
+export * from './adapters/anthropic/anthropic.request';
+export * from './adapters/anthropic/anthropic.response';
+export * from './adapters/deepseek/deepseek.adapter';
+export * from './adapters/gemini/gemini.adapter';
+export * from './adapters/gemini/gemini.request';
+export * from './adapters/gemini/gemini.response';
 export * from './adapters/llm-provider.adapter';
 export * from './adapters/mock.adapter';
-export * from './adapters/openai.adapter';
-export * from './adapters/openrouter.adapter';
+export * from './adapters/openai/openai.adapter';
+export * from './adapters/openrouter/openrouter.adapter';
 export * from './json-schema-instance';
 export * from './llm-provider.module';
 export * from './llm-provider.registry';

@@ -1,36 +1,33 @@
 import { Module } from '@nestjs/common';
 import { ReadinessDetails } from '@breakwater/health';
 import { LLM_PROVIDER_ADAPTERS, LlmProviderAdapter } from './adapters/llm-provider.adapter';
-import { AnthropicAdapter } from './adapters/anthropic.adapter';
-import { DeepSeekAdapter } from './adapters/deepseek.adapter';
-import { GeminiAdapter } from './adapters/gemini.adapter';
+import { AnthropicAdapter } from './adapters/anthropic/anthropic.adapter';
+import { DeepSeekAdapter } from './adapters/deepseek/deepseek.adapter';
+import { GeminiAdapter } from './adapters/gemini/gemini.adapter';
 import { MockAdapter } from './adapters/mock.adapter';
-import { OpenAiAdapter } from './adapters/openai.adapter';
-import { OpenRouterAdapter } from './adapters/openrouter.adapter';
+import { OpenAiAdapter } from './adapters/openai/openai.adapter';
+import { OpenRouterAdapter } from './adapters/openrouter/openrouter.adapter';
 import { ProviderRegistry } from './llm-provider.registry';
 import { Pricing } from './pricing';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { StructuredOutput } from './structured-output';
 
+const ADAPTERS = [
+  MockAdapter,
+  OpenAiAdapter,
+  AnthropicAdapter,
+  GeminiAdapter,
+  OpenRouterAdapter,
+  DeepSeekAdapter,
+];
+
 @Module({
   providers: [
-    MockAdapter,
-    OpenAiAdapter,
-    AnthropicAdapter,
-    GeminiAdapter,
-    OpenRouterAdapter,
-    DeepSeekAdapter,
+    ...ADAPTERS,
     {
       provide: LLM_PROVIDER_ADAPTERS,
       useFactory: (...adapters: LlmProviderAdapter[]) => adapters,
-      inject: [
-        MockAdapter,
-        OpenAiAdapter,
-        AnthropicAdapter,
-        GeminiAdapter,
-        OpenRouterAdapter,
-        DeepSeekAdapter,
-      ],
+      inject: ADAPTERS,
     },
     CircuitBreakers,
     StructuredOutput,

@@ -1,37 +1,11 @@
-import { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { Message } from '@anthropic-ai/sdk/resources/messages';
-import { ProviderRequest } from './llm-provider.adapter';
-import {
-  ANTHROPIC_DEFAULT_MAX_TOKENS,
-  anthropicFinishReason,
-  anthropicProviderError,
-  fromAnthropicMessage,
-  toAnthropicRequest,
-} from './anthropic.adapter';
+import { ProviderRequest } from '../llm-provider.adapter';
+import { ANTHROPIC_DEFAULT_MAX_TOKENS, toAnthropicRequest } from './anthropic.request';
 
 const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
   model: 'claude-haiku-4-5',
   messages: [{ role: 'user', content: 'hello' }],
   ...extra,
 });
-
-const message = (content: Message['content'], extra: Partial<Message> = {}): Message =>
-  ({
-    id: 'msg_1',
-    type: 'message',
-    role: 'assistant',
-    model: 'claude-haiku-4-5-20251001',
-    content,
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage: {
-      input_tokens: 10,
-      output_tokens: 5,
-      cache_creation_input_tokens: null,
-      cache_read_input_tokens: null,
-    },
-    ...extra,
-  }) as Message;
 
 describe('toAnthropicRequest', () => {
   it('joins system and developer messages into the top-level system, out of the turns', () => {
@@ -208,129 +182,5 @@ describe('toAnthropicRequest', () => {
         ],
       },
     ]);
-  });
-});
-
-describe('fromAnthropicMessage', () => {
-  it('joins text blocks into the content and maps usage', () => {
-    const completion = fromAnthropicMessage(
-      message(
-        [
-          { type: 'text', text: 'Hello ', citations: null },
-          { type: 'text', text: 'there', citations: null },
-        ],
-        {
-          usage: {
-            input_tokens: 10,
-            output_tokens: 5,
-            cache_creation_input_tokens: 3,
-            cache_read_input_tokens: 2,
-          } as Message['usage'],
-        },
-      ),
-    );
-    expect(completion).toMatchObject({
-      id: 'msg_1',
-      object: 'chat.completion',
-      model: 'claude-haiku-4-5-20251001',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }],
-      // Cache writes and reads are prompt tokens too, as in OpenAI's prompt_tokens.
-      usage: { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 },
-    });
-  });
-
-  it("returns the forced tool's input as the content with finish_reason stop", () => {
-    const completion = fromAnthropicMessage(
-      message(
-        [{ type: 'tool_use', id: 'toolu_1', name: 'thing', input: { a: 'b' }, caller: { type: 'direct' } }],
-        {
-          stop_reason: 'tool_use',
-        },
-      ),
-      'thing',
-    );
-    expect(completion.choices[0]).toMatchObject({ message: { content: '{"a":"b"}' }, finish_reason: 'stop' });
-    expect(completion.choices[0].message.tool_calls).toBeUndefined();
-  });
-
-  it("maps the caller's tool_use to tool_calls with a null content when there is no text", () => {
-    const completion = fromAnthropicMessage(
-      message(
-        [{ type: 'tool_use', id: 'toolu_1', name: 'w', input: { city: 'Oslo' }, caller: { type: 'direct' } }],
-        {
-          stop_reason: 'tool_use',
-        },
-      ),
-    );
-    expect(completion.choices[0]).toMatchObject({
-      message: {
-        content: null,
-        tool_calls: [
-          { id: 'toolu_1', type: 'function', function: { name: 'w', arguments: '{"city":"Oslo"}' } },
-        ],
-      },
-      finish_reason: 'tool_calls',
-    });
-  });
-
-  it.each([
-    ['end_turn', false, 'stop'],
-    ['stop_sequence', false, 'stop'],
-    ['pause_turn', false, 'stop'],
-    ['max_tokens', false, 'length'],
-    ['model_context_window_exceeded', false, 'length'],
-    ['tool_use', false, 'tool_calls'],
-    ['tool_use', true, 'stop'],
-    ['refusal', false, 'content_filter'],
-    [null, false, 'stop'],
-  ] as const)('maps stop_reason %s (structured %s) to %s', (reason, structured, expected) => {
-    expect(anthropicFinishReason(reason, structured)).toBe(expected);
-  });
-});
-
-describe('anthropicProviderError', () => {
-  const body = (type: string, text: string) => ({
-    type: 'error',
-    error: { type, message: text },
-    request_id: 'req_1',
-  });
-  const generated = (status: number, type: string, text: string, headers: Record<string, string> = {}) =>
-    anthropicProviderError(
-      APIError.generate(status, body(type, text), undefined, new Headers(headers)),
-      'sk-secret',
-    );
-
-  it('sorts 529 overloaded as transient', () => {
-    expect(generated(529, 'overloaded_error', 'Overloaded')).toMatchObject({
-      kind: 'transient',
-      message: '529 anthropic: Overloaded',
-      options: { status: 529 },
-    });
-  });
-
-  it('sorts 429 as rate_limited with retry-after', () => {
-    expect(generated(429, 'rate_limit_error', 'slow down', { 'retry-after': '12' })).toMatchObject({
-      kind: 'rate_limited',
-      options: { retryAfterMs: 12000 },
-    });
-  });
-
-  it("sorts 401 as auth and masks the key should Anthropic's message contain it", () => {
-    const error = generated(401, 'authentication_error', 'invalid x-api-key sk-secret');
-    expect(error).toMatchObject({ kind: 'auth', message: '401 anthropic: invalid x-api-key [redacted]' });
-    expect(error.options.cause).toBeUndefined();
-  });
-
-  it('sorts 400 and 404 as bad_request', () => {
-    expect(generated(400, 'invalid_request_error', 'max_tokens: Field required').kind).toBe('bad_request');
-    expect(generated(404, 'not_found_error', 'model: claude-x').kind).toBe('bad_request');
-  });
-
-  it('sorts aborts and connection failures as transient', () => {
-    expect(anthropicProviderError(new APIUserAbortError()).kind).toBe('transient');
-    expect(anthropicProviderError(new APIConnectionError({ message: 'Connection error.' })).kind).toBe(
-      'transient',
-    );
-    expect(anthropicProviderError(new Error('surprise')).kind).toBe('transient');
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { OpenAiCompatibleAdapter } from './openai-compatible.base';
+import { OpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible.base';
 
 /**
  * OpenRouter: OpenAI's API in front of many vendors (`<vendor>/<model>` names pass through as they are),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { OpenAiCompatibleAdapter } from './openai-compatible.base';
+import { OpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible.base';
 
 /** OpenAI's chat completions: the base as it is. */
 @Injectable()

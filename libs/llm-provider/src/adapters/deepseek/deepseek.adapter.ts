@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { AppConfig } from '@breakwater/config';
 import { ChatMessage } from '@breakwater/contracts';
-import { messageText } from '../token-estimate';
-import { ProviderRequest } from './llm-provider.adapter';
-import { OpenAiCompatibleAdapter, openAiRequestBody } from './openai-compatible.base';
+import { messageText } from '../../token-estimate';
+import { ProviderRequest } from '../llm-provider.adapter';
+import { OpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible.base';
+import { openAiRequestBody } from '../openai-compatible/openai-compatible.request';
 
 /**
  * DeepSeek: OpenAI's API, except that its JSON mode knows only `json_object`, and refuses it unless the

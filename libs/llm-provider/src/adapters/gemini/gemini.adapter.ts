@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError, GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import { AppConfig } from '@breakwater/config';
+import { ChatCompletion } from '@breakwater/contracts';
+import { ProviderError, providerErrorFromStatus } from '../../provider-error';
+import { ProviderRequest } from '../llm-provider.adapter';
+import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
+import { callFailed, connectionFailed, redact } from '../shared/sdk-error';
+import { toGeminiRequest } from './gemini.request';
+import { fromGeminiResponse } from './gemini.response';
+
+/**
+ * Google's Gemini API through `@google/genai`. `GEMINI_BASE_URL` is the host root (the SDK appends
+ * `/v1beta/models/<model>:generateContent`). Structured output is native: `responseMimeType` JSON with the
+ * caller's schema as `responseJsonSchema`, which takes plain JSON Schema (`responseSchema` would need
+ * Google's OpenAPI-subset `Schema`).
+ */
+@Injectable()
+export class GeminiAdapter extends RemoteProviderAdapter<GoogleGenAI> {
+  constructor(config: AppConfig) {
+    // No `retryOptions`: without them the SDK sends once (with them it would retry, and replace the
+    // status-bearing ApiError of a retryable status with a plain Error). `vertexai` and `baseUrl` given
+    // explicitly so the SDK reads no GOOGLE_* variable of its own.
+    super(
+      'gemini',
+      config.providers.gemini,
+      (apiKey, baseUrl) =>
+        new GoogleGenAI({
+          apiKey,
+          vertexai: false,
+          httpOptions: {
+            baseUrl: baseUrl ?? 'https://generativelanguage.googleapis.com',
+            timeout: config.resilience.llmTimeoutMs,
+          },
+        }),
+    );
+  }
+
+  protected async call(
+    client: GoogleGenAI,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<ChatCompletion> {
+    // The SDK listens for a later 'abort' only: a signal already aborted would not stop the request.
+    if (signal.aborted) throw new ProviderError('transient', 'gemini: request aborted before it was sent');
+    let response: GenerateContentResponse;
+    try {
+      response = await client.models.generateContent(toGeminiRequest(request, signal));
+    } catch (error) {
+      throw geminiProviderError(error, this.apiKey);
+    }
+    return fromGeminiResponse(response, request);
+  }
+}
+
+interface GoogleErrorBody {
+  error?: {
+    message?: unknown;
+    status?: unknown;
+    details?: { '@type'?: unknown; reason?: unknown; retryDelay?: unknown }[];
+  };
+}
+
+/**
+ * Sorts what the SDK threw. Its ApiError carries the status and the error body as JSON text, but not
+ * the response headers, so a 429's wait comes from the body's RetryInfo `retryDelay`, where Google puts
+ * it. Google answers an invalid key with 400 API_KEY_INVALID: an auth failure, not a bad request.
+ */
+export function geminiProviderError(error: unknown, apiKey?: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  // No `cause` on HTTP failures: the ApiError holds the provider's unredacted body, which a logger would print.
+  if (error instanceof ApiError) {
+    const body = parsedErrorBody(error.message);
+    const details = Array.isArray(body?.error?.details) ? body.error.details : [];
+    const message = redact(
+      `gemini: ${typeof body?.error?.message === 'string' ? body.error.message : error.message}`,
+      apiKey,
+    );
+    if (details.some((detail) => detail.reason === 'API_KEY_INVALID')) {
+      return new ProviderError('auth', `${error.status} ${message}`, { status: error.status });
+    }
+    const retryInfo = details.find((detail) => String(detail['@type']).endsWith('google.rpc.RetryInfo'));
+    const delayMs = durationMs(retryInfo?.retryDelay);
+    return providerErrorFromStatus(
+      error.status,
+      message,
+      delayMs === undefined ? undefined : { 'retry-after-ms': String(delayMs) },
+    );
+  }
+  const name = error instanceof Error ? error.name : typeof error;
+  if (name === 'AbortError' || name === 'TimeoutError') {
+    return new ProviderError('transient', 'gemini: request aborted or timed out', { cause: error });
+  }
+  if (error instanceof TypeError) return connectionFailed('gemini', error);
+  return callFailed('gemini', error);
+}
+
+function parsedErrorBody(text: string): GoogleErrorBody | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? (value as GoogleErrorBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A protobuf Duration as JSON (`"17s"`, `"0.5s"`) in milliseconds. */
+function durationMs(value: unknown): number | undefined {
+  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(value) : null;
+  return match ? Math.round(Number(match[1]) * 1000) : undefined;
+}

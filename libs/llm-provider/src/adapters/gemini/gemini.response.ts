@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { GenerateContentResponse } from '@google/genai';
+import { ChatCompletion, ChatCompletionChoice, ChatToolCall, FinishReason } from '@breakwater/contracts';
+import { estimatePromptTokens, estimateTokens } from '../../token-estimate';
+import { ProviderRequest } from '../llm-provider.adapter';
+import {
+  assistantMessage,
+  completionUsage,
+  createdNow,
+  functionToolCall,
+} from '../shared/completion-mapping';
+
+const CONTENT_FILTER_REASONS: readonly string[] = [
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+];
+
+export function fromGeminiResponse(
+  response: GenerateContentResponse,
+  request: ProviderRequest,
+): ChatCompletion {
+  const id = response.responseId ?? randomUUID();
+  const candidates = response.candidates ?? [];
+  const choices: ChatCompletionChoice[] =
+    candidates.length > 0
+      ? candidates.map((candidate, position) => {
+          const parts = candidate.content?.parts ?? [];
+          const text = parts
+            .flatMap((part) => (typeof part.text === 'string' && !part.thought ? [part.text] : []))
+            .join('');
+          const calls = parts.flatMap((part, index): ChatToolCall[] =>
+            part.functionCall?.name
+              ? [
+                  functionToolCall(
+                    part.functionCall.id ?? `call_${id}_${position}_${index}`,
+                    part.functionCall.name,
+                    part.functionCall.args ?? {},
+                  ),
+                ]
+              : [],
+          );
+          return {
+            index: candidate.index ?? position,
+            message: assistantMessage(text, calls),
+            // Gemini says STOP after a function call; OpenAI callers look for tool_calls.
+            finish_reason: calls.length > 0 ? 'tool_calls' : geminiFinishReason(candidate.finishReason),
+            logprobs: null,
+          };
+        })
+      : // No candidate at all: the prompt itself was blocked (promptFeedback.blockReason).
+        [
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, refusal: null },
+            finish_reason: response.promptFeedback?.blockReason ? 'content_filter' : 'stop',
+            logprobs: null,
+          },
+        ];
+  const usage = response.usageMetadata;
+  const content = choices.map((choice) => choice.message.content ?? '').join('');
+  const promptTokens = usage?.promptTokenCount ?? estimatePromptTokens(request.messages);
+  // Thinking tokens are billed as output, as OpenAI's reasoning tokens are counted in completion_tokens.
+  const completionTokens = usage
+    ? (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0)
+    : estimateTokens(content);
+  return {
+    id,
+    object: 'chat.completion',
+    created: createdNow(),
+    model: response.modelVersion ?? request.model,
+    choices,
+    usage: completionUsage(promptTokens, completionTokens),
+  };
+}
+
+export function geminiFinishReason(reason: string | undefined): FinishReason {
+  if (reason === 'MAX_TOKENS') return 'length';
+  if (reason && CONTENT_FILTER_REASONS.includes(reason)) return 'content_filter';
+  return 'stop';
+}

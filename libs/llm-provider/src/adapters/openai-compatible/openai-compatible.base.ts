@@ -1,0 +1,83 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type {
+  ChatCompletion as OpenAiCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+} from 'openai/resources/chat/completions';
+import { ProviderSettings } from '@breakwater/config';
+import { ChatCompletion, RemoteProviderId } from '@breakwater/contracts';
+import { ProviderError } from '../../provider-error';
+import { ProviderRequest } from '../llm-provider.adapter';
+import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
+import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
+import { openAiRequestBody } from './openai-compatible.request';
+import { fromOpenAiCompletion, providerText } from './openai-compatible.response';
+
+export interface OpenAiCompatibleOptions {
+  /** Where the API lives when `<P>_BASE_URL` is unset: the full base as the SDK takes it (with `/v1`). */
+  defaultBaseUrl: string;
+  /** One attempt's budget (LLM_TIMEOUT_SECONDS), the SDK's own timeout. */
+  timeoutMs: number;
+  /** Sent with every request (OpenRouter's attribution). */
+  headers?: Record<string, string>;
+}
+
+const OPENAI_ERRORS: StainlessErrorClasses = {
+  APIUserAbortError,
+  APIConnectionTimeoutError,
+  APIConnectionError,
+  APIError,
+};
+
+/**
+ * Providers that speak OpenAI's chat-completions API (OpenAI, DeepSeek, OpenRouter), through the `openai`
+ * SDK: the request passes through almost as it came, since it already is the provider's wire format. A
+ * subclass names the provider, its default endpoint and headers, and may rewrite the request where the
+ * provider differs (DeepSeek's JSON mode). The SDK's retries are off: the registry owns retries, and a
+ * second attempt hidden inside one call would also overrun the per-attempt timeout.
+ */
+export abstract class OpenAiCompatibleAdapter extends RemoteProviderAdapter<OpenAI> {
+  protected constructor(id: RemoteProviderId, settings: ProviderSettings, options: OpenAiCompatibleOptions) {
+    // Every option the SDK would otherwise read from OPENAI_* variables is given, so only libs/config
+    // decides where requests go and with which credentials.
+    super(
+      id,
+      settings,
+      (apiKey, baseUrl) =>
+        new OpenAI({
+          apiKey,
+          baseURL: baseUrl ?? options.defaultBaseUrl,
+          organization: null,
+          project: null,
+          maxRetries: 0,
+          timeout: options.timeoutMs,
+          defaultHeaders: options.headers,
+        }),
+    );
+  }
+
+  protected async call(
+    client: OpenAI,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<ChatCompletion> {
+    let completion: OpenAiCompletion;
+    try {
+      completion = await client.chat.completions.create(this.requestBody(request), { signal });
+    } catch (error) {
+      throw openAiProviderError(this.id, error, this.apiKey);
+    }
+    return fromOpenAiCompletion(completion, request, this.apiKey);
+  }
+
+  /** The body sent; a provider whose API differs from OpenAI's somewhere rewrites it here. */
+  protected requestBody(request: ProviderRequest): ChatCompletionCreateParamsNonStreaming {
+    return openAiRequestBody(request);
+  }
+}
+
+/** Sorts what the `openai` SDK threw; the message is the provider's own, from the error body. */
+export function openAiProviderError(id: RemoteProviderId, error: unknown, apiKey?: string): ProviderError {
+  return stainlessProviderError(id, error, apiKey, OPENAI_ERRORS, (body) =>
+    providerText((body as { message?: unknown } | undefined)?.message),
+  );
+}

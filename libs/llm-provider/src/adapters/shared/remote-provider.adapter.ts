@@ -1,0 +1,38 @@
+import { ProviderSettings } from '@breakwater/config';
+import { ChatCompletion, RemoteProviderId } from '@breakwater/contracts';
+import { LlmProviderAdapter, ProviderRequest } from '../llm-provider.adapter';
+import { notConfigured } from './sdk-error';
+
+/**
+ * A provider reached through its SDK: one client, built at start-up from the provider's settings, and only
+ * when it has a key. Without one the adapter is unconfigured and every call fails as `auth` before any
+ * request leaves, so a missing key never reaches the provider as an anonymous call.
+ */
+export abstract class RemoteProviderAdapter<Client> implements LlmProviderAdapter {
+  readonly configured: boolean;
+  /** For masking the key should a provider ever echo it in an error message. */
+  protected readonly apiKey?: string;
+  private readonly client?: Client;
+
+  protected constructor(
+    readonly id: RemoteProviderId,
+    settings: ProviderSettings,
+    connect: (apiKey: string, baseUrl: string | undefined) => Client,
+  ) {
+    this.apiKey = settings.apiKey;
+    this.configured = Boolean(settings.apiKey);
+    this.client = settings.apiKey ? connect(settings.apiKey, settings.baseUrl) : undefined;
+  }
+
+  async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
+    if (!this.client) throw notConfigured(this.id);
+    return this.call(this.client, request, signal);
+  }
+
+  /** Maps the request, calls the provider, sorts what the SDK threw into a ProviderError, maps the answer. */
+  protected abstract call(
+    client: Client,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<ChatCompletion>;
+}
