@@ -7,7 +7,14 @@ import { loadConfig } from './load-config';
 describe('loadConfig', () => {
   it('gives the contract defaults for an empty environment', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 3000, workerPort: 3001, maxBodyBytes: 1048576 });
+    expect(config.http).toEqual({
+      port: 3000,
+      workerPort: 3001,
+      host: '127.0.0.1',
+      maxBodyBytes: 1048576,
+      maxJsonDepth: 64,
+      shutdownDrainMs: 5000,
+    });
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.workers).toEqual({ run: true, concurrency: 10 });
     expect(config.models.defaultModel).toBe('mock/echo');
@@ -77,7 +84,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('CALLERS_FILE');
     const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
     const file = join(dir, 'callers.json');
-    writeFileSync(file, JSON.stringify([{ id: 'svc', key: 'a-long-key-1' }]));
+    writeFileSync(file, JSON.stringify([{ id: 'svc', key: 'a-long-key-0000-0001' }]));
     const config = loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file });
     expect(config.callers).toMatchObject({ devCaller: false, file });
     expect(config.callers.list.map((c) => c.id)).toEqual(['svc']);
