@@ -42,7 +42,7 @@ export function closestName(name: string, candidates: readonly string[]): string
     const cost = distance(normal(name), normal(candidate));
     if (!best || cost < best.cost) best = { candidate, cost };
   }
-  if (!best || best.cost > Math.max(1, Math.floor(best.candidate.length / 4))) return undefined;
+  if (!best || best.cost > Math.max(1, Math.floor(best.candidate.length / 3))) return undefined;
   return best.candidate;
 }
 
@@ -72,7 +72,7 @@ const NUMBER_CONSTRAINTS = ['isInt', 'isNumber', 'min', 'max', 'isPositive'];
 function describe(path: string, error: ValidationError, constraints: Record<string, string>): string {
   const value: unknown = error.value;
   const names = Object.keys(constraints);
-  if (names.includes(ValidationTypes.NESTED_VALIDATION)) {
+  if (names.length === 1 && names[0] === ValidationTypes.NESTED_VALIDATION) {
     if (!Array.isArray(value)) return `${path} must be a mapping of fields`;
     const items: unknown[] = value;
     return items
@@ -89,8 +89,9 @@ function describe(path: string, error: ValidationError, constraints: Record<stri
     const shown = /^(true|false|yes|no|on|off)$/i.test(value.trim()) ? ` "${value}"` : '';
     return `${path} must be true or false, not the string${shown}`;
   }
-  return Object.values(constraints)
-    .map((text) => (text.startsWith(error.property) ? path + text.slice(error.property.length) : text))
+  return Object.entries(constraints)
+    .filter(([name]) => name !== ValidationTypes.NESTED_VALIDATION)
+    .map(([, text]) => (text.startsWith(error.property) ? path + text.slice(error.property.length) : text))
     .join('; ');
 }
 

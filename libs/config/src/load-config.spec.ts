@@ -89,4 +89,18 @@ describe('loadConfig', () => {
     expect(config.callers).toMatchObject({ devCaller: false, file });
     expect(config.callers.list.map((c) => c.id)).toEqual(['svc']);
   });
+
+  it('loads PRICING_FILE into pricing.models, and stops on a mistake in it', () => {
+    expect(loadConfig({}).pricing).toEqual({ file: undefined, models: {} });
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'pricing.yaml');
+    writeFileSync(file, 'models:\n  openai/gpt-4o: { input: 2, output: 8 }\n');
+    expect(loadConfig({ PRICING_FILE: file }).pricing).toEqual({
+      file,
+      models: { 'openai/gpt-4o': { input: 2, output: 8 } },
+    });
+    writeFileSync(file, 'models:\n  openai/gpt-4o: { input: 2, outptu: 8 }\n');
+    expect(() => loadConfig({ PRICING_FILE: file })).toThrow(ConfigError);
+    expect(() => loadConfig({ PRICING_FILE: file })).toThrow('models["openai/gpt-4o"].outptu');
+  });
 });

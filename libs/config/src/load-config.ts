@@ -7,6 +7,7 @@ import { AppConfig, ProviderSettings } from './app-config';
 import { devCaller, loadCallersFile } from './callers-loader';
 import { ConfigError } from './config.error';
 import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
+import { loadPricingFile } from './pricing-loader';
 import { flattenValidationErrors } from './validation-errors';
 
 export type Environment = Record<string, string | undefined>;
@@ -45,7 +46,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       shutdownDrainMs: Math.round(env.SHUTDOWN_DRAIN_SECONDS * 1000),
     },
     schemas: { maxBytes: env.MAX_SCHEMA_BYTES },
-    pricing: { file: env.PRICING_FILE, models: {} },
+    pricing: { file: env.PRICING_FILE, models: env.PRICING_FILE ? loadPricingFile(env.PRICING_FILE) : {} },
     log: { level: env.LOG_LEVEL },
     redis: { url: env.REDIS_URL },
     workers: { run: env.RUN_WORKERS, concurrency: env.WORKER_CONCURRENCY },
