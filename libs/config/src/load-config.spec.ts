@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256Hex } from './callers-loader';
 import { ConfigError } from './config.error';
 import { loadConfig } from './load-config';
 
@@ -102,5 +103,27 @@ describe('loadConfig', () => {
     writeFileSync(file, 'models:\n  openai/gpt-4o: { input: 2, outptu: 8 }\n');
     expect(() => loadConfig({ PRICING_FILE: file })).toThrow(ConfigError);
     expect(() => loadConfig({ PRICING_FILE: file })).toThrow('models["openai/gpt-4o"].outptu');
+  });
+
+  it('refuses in production a caller whose key is published in the examples, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'callers.yaml');
+    writeFileSync(file, readFileSync(join(__dirname, '../../../callers.example.yaml')));
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file })).toThrow(
+      /callers\[0\] \(admin\) uses a key published in Breakwater's examples.*replace it/,
+    );
+    expect(loadConfig({ NODE_ENV: 'development', CALLERS_FILE: file }).callers.list).toHaveLength(3);
+  });
+
+  it('refuses in production a published key given as its SHA-256', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'callers.json');
+    const callers = [
+      { id: 'svc', key: 'a-long-key-0000-0001' },
+      { id: 'judge', key_sha256: sha256Hex('judge-key-change-me') },
+    ];
+    writeFileSync(file, JSON.stringify(callers));
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file })).toThrow('callers[1] (judge)');
   });
 });

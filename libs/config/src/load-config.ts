@@ -8,6 +8,7 @@ import { devCaller, loadCallersFile } from './callers-loader';
 import { ConfigError } from './config.error';
 import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
 import { loadPricingFile } from './pricing-loader';
+import { assertNoPublishedKeys } from './published-keys';
 import { flattenValidationErrors } from './validation-errors';
 
 export type Environment = Record<string, string | undefined>;
@@ -30,10 +31,13 @@ export function loadConfig(environment: Environment = processEnvironment()): App
   }
   const production = env.NODE_ENV === 'production';
   const callers = env.CALLERS_FILE ? loadCallersFile(env.CALLERS_FILE) : undefined;
-  if (!callers && production) {
-    throw new ConfigError(
-      'CALLERS_FILE is required when NODE_ENV=production: the gateway will not start open',
-    );
+  if (production) {
+    if (!callers) {
+      throw new ConfigError(
+        'CALLERS_FILE is required when NODE_ENV=production: the gateway will not start open',
+      );
+    }
+    assertNoPublishedKeys(callers, `CALLERS_FILE ${env.CALLERS_FILE}`);
   }
   return {
     env: { nodeEnv: env.NODE_ENV, production },
