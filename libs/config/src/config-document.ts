@@ -46,7 +46,7 @@ export function closestName(name: string, candidates: readonly string[]): string
   return best.candidate;
 }
 
-/** ` (did you mean `x`?)` when one is close, then the known names. */
+/** For a message: "; did you mean `x`?" when one is close, then "(known: ...)". */
 export function suggestion(name: string, candidates: readonly string[]): string {
   const close = closestName(name, candidates);
   return `${close ? `; did you mean \`${close}\`?` : ''} (known: ${candidates.join(', ')})`;
