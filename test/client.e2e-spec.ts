@@ -14,7 +14,7 @@ import { RedisServer, startRedis } from './helpers/redis-server';
 import { RecordedRequest } from './helpers/stubs/stub-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
 
-const ASSESSOR_KEY = 'assessor-key-01';
+const ASSESSOR_KEY = 'assessor-key-0001';
 const ask = (content: string, model = 'openai/gpt-4o-mini'): ChatCompletionRequest => ({
   model,
   messages: [{ role: 'user', content }],

@@ -11,7 +11,7 @@ import { eventually } from './helpers/eventually';
  * each with its own result, whatever dies in between. Counts are printed for the issue note.
  */
 
-const ASSESSOR = { authorization: 'Bearer assessor-key-01' };
+const ASSESSOR = { authorization: 'Bearer assessor-key-0001' };
 const ask = (content: string) => ({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] });
 
 interface Accepted {

@@ -32,9 +32,9 @@ interface StatusBody {
   error?: { code: string; message: string };
 }
 
-const ASSESSOR = { authorization: 'Bearer assessor-key-01' };
-const OTHER = { authorization: 'Bearer other-key-0001' };
-const ADMIN = { authorization: 'Bearer ops-key-0001' };
+const ASSESSOR = { authorization: 'Bearer assessor-key-0001' };
+const OTHER = { authorization: 'Bearer other-key-0000-0001' };
+const ADMIN = { authorization: 'Bearer ops-key-0000-0001' };
 const ask = (content: string) => ({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] });
 const echo = (stub: OpenAiStub) => (request: Parameters<Parameters<OpenAiStub['server']['reply']>[0]>[0]) =>
   stub.completion(`answer to: ${stub.wire.userTexts(request).at(-1)}`);

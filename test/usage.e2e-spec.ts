@@ -25,7 +25,7 @@ interface UsageBody {
   month: Period & { month: string };
 }
 
-const KEYS = { ops: 'ops-key-0000', alpha: 'alpha-key-0000', beta: 'beta-key-0000' } as const;
+const KEYS = { ops: 'ops-key-0000-0000', alpha: 'alpha-key-0000-0000', beta: 'beta-key-0000-0000' } as const;
 
 function writeCallersFile(dir: string): string {
   const file = join(dir, 'callers.json');

@@ -11,12 +11,12 @@ export function writeCallersFile(callers: Record<string, unknown>[]): string {
 
 /** The callers most queue tests use: an admin, two ordinary callers (one signs webhooks). */
 export const QUEUE_CALLERS = [
-  { id: 'ops', key: 'ops-key-0001', role: 'admin' },
-  { id: 'assessor', key: 'assessor-key-01', webhook_secret: 'assessor-webhook-secret-0001' },
-  { id: 'other', key: 'other-key-0001' },
+  { id: 'ops', key: 'ops-key-0000-0001', role: 'admin' },
+  { id: 'assessor', key: 'assessor-key-0001', webhook_secret: 'assessor-webhook-secret-0001' },
+  { id: 'other', key: 'other-key-0000-0001' },
 ];
 
-/** A caller of the limits tests: its key is `<id>-key-0000` (see callerKey) and its cache is off. */
+/** A caller of the limits tests: its key is `<id>-key-0000-0000-0000` (see callerKey) and its cache is off. */
 export interface LimitedCaller {
   id: string;
   limits?: Record<string, number>;
@@ -24,7 +24,7 @@ export interface LimitedCaller {
 }
 
 /** The key the limits tests give caller `id`. */
-export const callerKey = (id: string): string => `${id}-key-0000`;
+export const callerKey = (id: string): string => `${id}-key-0000-0000-0000`;
 
 /**
  * Writes `dir/callers.json` for the limits tests: every caller's cache off, so each request reaches the

@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayNotEmpty,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -11,6 +13,9 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+
+/** Contract, 2026-11-30: a shorter key is guessable enough to refuse. */
+export const MIN_KEY_LENGTH = 16;
 
 export class CallerLimitsEntry {
   @IsOptional() @IsInt() @Min(1) per_minute?: number;
@@ -32,7 +37,10 @@ export class CallerCacheEntry {
 /** One entry of `CALLERS_FILE`, as users write it. */
 export class CallerEntry {
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'id must be 1-64 of A-Z a-z 0-9 _ . -' }) id!: string;
-  @IsOptional() @IsString() @MinLength(8) key?: string;
+  @IsOptional()
+  @IsString()
+  @MinLength(MIN_KEY_LENGTH, { message: `key must be at least ${MIN_KEY_LENGTH} characters` })
+  key?: string;
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/i, { message: 'key_sha256 must be 64 hex characters' })
   key_sha256?: string;
@@ -41,4 +49,13 @@ export class CallerEntry {
   @IsOptional() @ValidateNested() @Type(() => CallerLimitsEntry) end_user_limits?: CallerLimitsEntry;
   @IsOptional() @ValidateNested() @Type(() => CallerCacheEntry) cache?: CallerCacheEntry;
   @IsOptional() @IsString() @MinLength(16) webhook_secret?: string;
+}
+
+/** The whole `CALLERS_FILE`; a bare list is read as `{callers: <list>}`. */
+export class CallersFileDocument {
+  @IsArray({ message: 'callers must be a non-empty list of callers' })
+  @ArrayNotEmpty({ message: 'callers must be a non-empty list of callers' })
+  @ValidateNested({ each: true })
+  @Type(() => CallerEntry)
+  callers!: CallerEntry[];
 }

@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { parse } from 'yaml';
 import { Caller } from '@breakwater/contracts';
-import { CallerEntry } from './callers-file.schema';
+import { CallerEntry, CallersFileDocument } from './callers-file.schema';
 import { ConfigError } from './config.error';
-import { flattenValidationErrors } from './validation-errors';
+import { readConfigDocument, validatedDocument } from './config-document';
 
 export const DEV_CALLER_KEY = 'dev-key';
 
@@ -16,43 +12,41 @@ export function sha256Hex(text: string): string {
 
 /** Reads `CALLERS_FILE` (YAML or JSON: a list, or `{callers: [...]}`) and validates every entry. */
 export function loadCallersFile(path: string): Caller[] {
-  let document: unknown;
-  try {
-    document = parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`CALLERS_FILE ${path} cannot be read: ${(error as Error).message}`);
-  }
-  const list = Array.isArray(document) ? document : (document as { callers?: unknown } | null)?.callers;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new ConfigError(`CALLERS_FILE ${path} must hold a non-empty list of callers (or {callers: [...]})`);
-  }
-  return toCallers(list, `CALLERS_FILE ${path}`);
+  const document = readConfigDocument('CALLERS_FILE', path);
+  return toCallers(document, `CALLERS_FILE ${path}`);
 }
 
-export function toCallers(list: unknown[], source: string): Caller[] {
-  const callers = list.map((raw, index) => toCaller(raw, `${source}: callers[${index}]`));
+/** Validates a callers document (a list, or `{callers: [...]}`) into callers; `source` starts each message. */
+export function toCallers(document: unknown, source: string): Caller[] {
+  const wrapped = Array.isArray(document) ? { callers: document } : document;
+  if (typeof wrapped !== 'object' || wrapped === null) {
+    throw new ConfigError(`${source} must hold a non-empty list of callers (or {callers: [...]})`);
+  }
+  const { callers: entries } = validatedDocument(CallersFileDocument, { ...wrapped }, source);
+  const callers = entries.map((entry, index) => toCaller(entry, `${source}: callers[${index}]`));
   assertUnique(
-    callers.map((c) => c.id),
-    `${source}: duplicate caller id`,
+    callers,
+    (caller) => caller.id,
+    (first, second) =>
+      `${source}: callers[${first}] and callers[${second}] have the same id "${callers[first].id}"`,
   );
   assertUnique(
-    callers.map((c) => c.keySha256),
-    `${source}: two callers share a key`,
+    callers,
+    (caller) => caller.keySha256,
+    (first, second) =>
+      `${source}: callers[${first}] (${callers[first].id}) and callers[${second}] (${callers[second].id}) ` +
+      'share a key; give each caller its own',
   );
   return callers;
 }
 
-function toCaller(raw: unknown, where: string): Caller {
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${where} must be an object`);
-  const entry = plainToInstance(CallerEntry, raw);
-  const problems = flattenValidationErrors(validateSync(entry));
-  if (problems.length > 0) throw new ConfigError(`${where}.${problems[0].path}: ${problems[0].message}`);
+function toCaller(entry: CallerEntry, where: string): Caller {
   if ((entry.key === undefined) === (entry.key_sha256 === undefined)) {
     throw new ConfigError(`${where}: give exactly one of key or key_sha256`);
   }
   return {
     id: entry.id,
-    keySha256: entry.key_sha256?.toLowerCase() ?? sha256Hex(entry.key as string),
+    keySha256: entry.key_sha256?.toLowerCase() ?? sha256Hex(entry.key ?? ''),
     role: entry.role ?? 'caller',
     limits: { ...entry.limits },
     endUserLimits: { ...entry.end_user_limits },
@@ -65,12 +59,18 @@ function toCaller(raw: unknown, where: string): Caller {
   };
 }
 
-function assertUnique(values: string[], message: string): void {
-  const seen = new Set<string>();
-  for (const value of values) {
-    if (seen.has(value)) throw new ConfigError(message);
-    seen.add(value);
-  }
+/** Refuses two callers with the same value; the message names both entries, never the value itself. */
+function assertUnique(
+  callers: Caller[],
+  valueOf: (caller: Caller) => string,
+  message: (first: number, second: number) => string,
+): void {
+  const seen = new Map<string, number>();
+  callers.forEach((caller, index) => {
+    const first = seen.get(valueOf(caller));
+    if (first !== undefined) throw new ConfigError(message(first, index));
+    seen.set(valueOf(caller), index);
+  });
 }
 
 /** The stand-in admin of a development machine with no callers file. */

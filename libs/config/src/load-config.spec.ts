@@ -1,13 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256Hex } from './callers-loader';
 import { ConfigError } from './config.error';
 import { loadConfig } from './load-config';
 
 describe('loadConfig', () => {
   it('gives the contract defaults for an empty environment', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 3000, workerPort: 3001, maxBodyBytes: 1048576 });
+    expect(config.http).toEqual({
+      port: 3000,
+      workerPort: 3001,
+      host: '127.0.0.1',
+      maxBodyBytes: 1048576,
+      maxJsonDepth: 64,
+      shutdownDrainMs: 5000,
+    });
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.workers).toEqual({ run: true, concurrency: 10 });
     expect(config.models.defaultModel).toBe('mock/echo');
@@ -77,9 +85,45 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('CALLERS_FILE');
     const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
     const file = join(dir, 'callers.json');
-    writeFileSync(file, JSON.stringify([{ id: 'svc', key: 'a-long-key-1' }]));
+    writeFileSync(file, JSON.stringify([{ id: 'svc', key: 'a-long-key-0000-0001' }]));
     const config = loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file });
     expect(config.callers).toMatchObject({ devCaller: false, file });
     expect(config.callers.list.map((c) => c.id)).toEqual(['svc']);
+  });
+
+  it('loads PRICING_FILE into pricing.models, and stops on a mistake in it', () => {
+    expect(loadConfig({}).pricing).toEqual({ file: undefined, models: {} });
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'pricing.yaml');
+    writeFileSync(file, 'models:\n  openai/gpt-4o: { input: 2, output: 8 }\n');
+    expect(loadConfig({ PRICING_FILE: file }).pricing).toEqual({
+      file,
+      models: { 'openai/gpt-4o': { input: 2, output: 8 } },
+    });
+    writeFileSync(file, 'models:\n  openai/gpt-4o: { input: 2, outptu: 8 }\n');
+    expect(() => loadConfig({ PRICING_FILE: file })).toThrow(ConfigError);
+    expect(() => loadConfig({ PRICING_FILE: file })).toThrow('models["openai/gpt-4o"].outptu');
+  });
+
+  it('refuses in production a caller whose key is published in the examples, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'callers.yaml');
+    writeFileSync(file, readFileSync(join(__dirname, '../../../callers.example.yaml')));
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file })).toThrow(
+      /callers\[0\] \(admin\) uses a key published in Breakwater's examples.*replace it/,
+    );
+    expect(loadConfig({ NODE_ENV: 'development', CALLERS_FILE: file }).callers.list).toHaveLength(3);
+  });
+
+  it('refuses in production a published key given as its SHA-256', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'callers.json');
+    const callers = [
+      { id: 'svc', key: 'a-long-key-0000-0001' },
+      { id: 'judge', key_sha256: sha256Hex('judge-key-change-me') },
+    ];
+    writeFileSync(file, JSON.stringify(callers));
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLERS_FILE: file })).toThrow('callers[1] (judge)');
   });
 });

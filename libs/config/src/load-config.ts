@@ -7,6 +7,8 @@ import { AppConfig, ProviderSettings } from './app-config';
 import { devCaller, loadCallersFile } from './callers-loader';
 import { ConfigError } from './config.error';
 import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
+import { loadPricingFile } from './pricing-loader';
+import { assertNoPublishedKeys } from './published-keys';
 import { flattenValidationErrors } from './validation-errors';
 
 export type Environment = Record<string, string | undefined>;
@@ -29,10 +31,13 @@ export function loadConfig(environment: Environment = processEnvironment()): App
   }
   const production = env.NODE_ENV === 'production';
   const callers = env.CALLERS_FILE ? loadCallersFile(env.CALLERS_FILE) : undefined;
-  if (!callers && production) {
-    throw new ConfigError(
-      'CALLERS_FILE is required when NODE_ENV=production: the gateway will not start open',
-    );
+  if (production) {
+    if (!callers) {
+      throw new ConfigError(
+        'CALLERS_FILE is required when NODE_ENV=production: the gateway will not start open',
+      );
+    }
+    assertNoPublishedKeys(callers, `CALLERS_FILE ${env.CALLERS_FILE}`);
   }
   return {
     env: { nodeEnv: env.NODE_ENV, production },
@@ -45,7 +50,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       shutdownDrainMs: Math.round(env.SHUTDOWN_DRAIN_SECONDS * 1000),
     },
     schemas: { maxBytes: env.MAX_SCHEMA_BYTES },
-    pricing: { file: env.PRICING_FILE, models: {} },
+    pricing: { file: env.PRICING_FILE, models: env.PRICING_FILE ? loadPricingFile(env.PRICING_FILE) : {} },
     log: { level: env.LOG_LEVEL },
     redis: { url: env.REDIS_URL },
     workers: { run: env.RUN_WORKERS, concurrency: env.WORKER_CONCURRENCY },
