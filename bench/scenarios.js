@@ -1,6 +1,7 @@
 'use strict';
 // What each scenario sends and where, how the bench finds out at run time whether a scenario's feature
 // exists (the response cache, the queue), and the queue's drain rate read from the gateway's /metrics.
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -13,9 +14,12 @@ const SCENARIOS = {
 };
 
 const UPSTREAM_API_KEY = 'bench-key';
-const CALLER_KEY = 'bench-caller-key';
-const CACHE_CALLER_KEY = 'bench-cache-caller-key';
-const FREE_CALLER_KEY = 'bench-free-caller-key';
+// The bench runs the gateway with NODE_ENV=production, which refuses keys published in this repository:
+// each run makes its own.
+const runKey = (name) => `bench-${name}-${randomBytes(12).toString('hex')}`;
+const CALLER_KEY = runKey('caller');
+const CACHE_CALLER_KEY = runKey('cache-caller');
+const FREE_CALLER_KEY = runKey('free-caller');
 const GENEROUS_LIMITS = { per_minute: 100_000_000, per_hour: 1_000_000_000, per_day: 1_000_000_000 };
 const PROMPT = 'In one sentence: what does a breakwater protect a harbour from?';
 
