@@ -123,6 +123,21 @@ describe('shutdown and listening address of the built apps', () => {
     expect(Date.now() - signalled).toBeLessThan(5000);
   });
 
+  it('on SIGINT during a SIGTERM drain closes at once, and only once', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const gateway = start('gateway', { PORT: String(port), SHUTDOWN_DRAIN_SECONDS: '20' });
+    await waitForHttp(`${base}/health/ready`);
+
+    const signalled = Date.now();
+    gateway.child.kill('SIGTERM');
+    await unreadyAfter(base, signalled);
+    gateway.child.kill('SIGINT');
+    gateway.child.kill('SIGINT');
+    expect(await gateway.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(5000);
+  });
+
   it('stops the worker the same way: ready 503 at once on SIGTERM, live through the drain, exit 0', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
