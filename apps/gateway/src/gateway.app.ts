@@ -28,8 +28,12 @@ export async function createGatewayApp(
   );
   SwaggerModule.setup('docs', app, document);
   if (config.callers.devCaller) {
+    const reach =
+      config.http.host === '127.0.0.1'
+        ? 'listening on 127.0.0.1 only'
+        : `HOST=${config.http.host} exposes it beyond this machine`;
     new Logger('Callers').warn(
-      'No CALLERS_FILE: the development admin caller "dev" is active (its key is in the README); set CALLERS_FILE before exposing the gateway',
+      `No CALLERS_FILE: the development admin caller "dev" is active (its key is in the README), ${reach}; set CALLERS_FILE before exposing the gateway`,
     );
   }
   return app;

@@ -1,11 +1,16 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@breakwater/config';
+import { handleShutdownSignals } from '@breakwater/health';
 import { createGatewayApp } from './gateway.app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createGatewayApp(config);
-  await app.listen({ port: config.http.port, host: '0.0.0.0' });
+  const { host, port } = config.http;
+  await app.listen({ port: port, host });
+  new Logger('Gateway').log(`listening on http://${host}:${port}`);
+  handleShutdownSignals(app, config.http.shutdownDrainMs);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { FastifyReply } from 'fastify';
 import { ReadinessDetail, ReadinessDetails, ReadinessGate } from './readiness-gate';
 import { RedisHealthIndicator } from './redis.health';
+import { ShutdownState } from './shutdown-state';
 
 type ReadinessResult = Omit<HealthCheckResult, 'status'> & {
   status: HealthCheckResult['status'] | 'degraded';
@@ -19,6 +20,7 @@ export class HealthController implements OnModuleInit {
   constructor(
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
+    private readonly shutdown: ShutdownState,
     private readonly moduleRef: ModuleRef,
   ) {}
 
@@ -40,13 +42,18 @@ export class HealthController implements OnModuleInit {
 
   /**
    * 200 `ok` or `degraded` (Redis down: embedded mode); 503 only when no work can be accepted
-   * (shutting down, or Redis down with the local queue full). Terminus's own JSON in every case, with
+   * (from the stop signal on, or Redis down with the local queue full). Terminus's own JSON in every case, with
    * the providers' circuits shown (`providers`), never judged.
    */
   @Get('ready')
   @ApiOkResponse({ description: 'Accepting work (status ok, or degraded in embedded mode).' })
   @ApiServiceUnavailableResponse({ description: 'Cannot accept work at all.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessResult> {
+    if (this.shutdown.shuttingDown) {
+      reply.status(503);
+      const shutdown = { shutdown: { status: 'down' as const, message: 'shutting down' } };
+      return { status: 'shutting_down', info: {}, error: shutdown, details: shutdown };
+    }
     let result: HealthCheckResult;
     try {
       result = await this.health.check([]);

@@ -43,7 +43,6 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   app.useGlobalFilters(new ContractExceptionFilter(bodyLimit));
 
   const metrics = app.get(Metrics);
