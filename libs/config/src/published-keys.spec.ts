@@ -31,7 +31,7 @@ describe('PUBLISHED_KEY_SHA256', () => {
   const readme = read('README.md');
   const docs = readdirSync(join(ROOT, 'docs'))
     .filter((file) => file.endsWith('.md'))
-    .map((file) => [`docs/${file}`, read(`docs/${file}`)] as const);
+    .map((file): [string, string] => [`docs/${file}`, read(`docs/${file}`)]);
   const everyDoc = [readme, ...docs.map(([, text]) => text)].join('\n');
 
   it('finds the keys the examples show (so that the next checks can fail)', () => {
@@ -42,7 +42,7 @@ describe('PUBLISHED_KEY_SHA256', () => {
     );
   });
 
-  it.each([
+  it.each<[string, string]>([
     ['callers.example.yaml', example],
     ['README.md', readme],
     ...docs,
