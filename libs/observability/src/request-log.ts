@@ -38,7 +38,8 @@ export interface RequestLine {
 /**
  * Writes the contract's one JSON line per request, straight on the process's pino logger: no child
  * logger per request, no serializer of the request or response objects (so no header, and no key, can
- * reach the line). Statuses of 500 and above are logged as errors.
+ * reach the line). Statuses of 500 and above are logged as errors, except a probe's: readiness answers 503
+ * on purpose while Redis is away or the process drains, and every rollout would page someone.
  */
 @Injectable()
 export class RequestLog {
@@ -46,7 +47,8 @@ export class RequestLog {
 
   write(line: RequestLine, raw: IncomingMessage): void {
     const entry = { ...line, ...(raw as WithFields)[FIELDS] };
-    if (line.status >= 500) this.pino.error(entry, 'request failed');
+    if (line.status >= 500 && !line.route.startsWith('/health/')) this.pino.error(entry, 'request failed');
+    else if (line.status >= 500) this.pino.warn(entry, 'probe answered unready');
     else this.pino.info(entry, 'request completed');
   }
 }
