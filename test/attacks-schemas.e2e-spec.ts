@@ -71,15 +71,15 @@ describe('attacks through caller-supplied JSON Schemas', () => {
   });
 
   it('refuses a schema whose references multiply its instance past the answer budget', async () => {
-    const $defs: Record<string, unknown> = { d0: { type: 'string', minLength: 1000 } };
-    for (let i = 1; i <= 24; i++) {
+    const $defs: Record<string, unknown> = { d0: { type: 'string', minLength: 10_000 } };
+    for (let i = 1; i <= 12; i++) {
       $defs[`d${i}`] = {
         type: 'object',
         properties: { a: { $ref: `#/$defs/d${i - 1}` }, b: { $ref: `#/$defs/d${i - 1}` } },
         required: ['a', 'b'],
       };
     }
-    const response = await underWatch(gateway, structured({ $defs, $ref: '#/$defs/d24' }));
+    const response = await underWatch(gateway, structured({ $defs, $ref: '#/$defs/d12' }));
     expect(await expectError(response, 502, 'PROVIDER_ERROR')).toMatch(/bytes/);
   });
 
