@@ -1,6 +1,12 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { schemaInstance } from './json-schema-instance';
+import {
+  INSTANCE_MAX_BYTES,
+  INSTANCE_MAX_ITEMS,
+  INSTANCE_MAX_STRING_LENGTH,
+  SchemaInstanceBoundError,
+  schemaInstance,
+} from './json-schema-instance';
 
 const ajv = addFormats(new Ajv({ strict: false }));
 
@@ -95,5 +101,46 @@ describe('schemaInstance', () => {
     const schema = { type: 'object', properties: { s: { type: 'string' } } };
     expect(schemaInstance(schema, 'one')).toEqual(schemaInstance(schema, 'one'));
     expect(schemaInstance(schema, 'one')).not.toEqual(schemaInstance(schema, 'two'));
+  });
+
+  it.each([
+    ['an array over the item bound', { type: 'array', minItems: 3_000_000 }, /minItems 3000000/],
+    ['a string over the length bound', { type: 'string', minLength: 20_000_000 }, /minLength 20000000/],
+    [
+      'an instance nested past the depth bound',
+      { type: 'object', properties: { next: { $ref: '#' } }, required: ['next'] },
+      /deeper/,
+    ],
+  ])('refuses %s without building it', (_name, schema, message) => {
+    const started = performance.now();
+    expect(() => schemaInstance(schema, 'seed')).toThrow(SchemaInstanceBoundError);
+    expect(() => schemaInstance(schema, 'seed')).toThrow(message);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('stops references that multiply a small part past the byte bound', () => {
+    const $defs: Record<string, unknown> = { d0: { type: 'string', minLength: 10_000 } };
+    for (let i = 1; i <= 12; i++) {
+      const ref = { $ref: `#/$defs/d${i - 1}` };
+      $defs[`d${i}`] = { type: 'object', properties: { a: ref, b: ref }, required: ['a', 'b'] };
+    }
+    const started = performance.now();
+    expect(() => schemaInstance({ $defs, $ref: '#/$defs/d12' }, 'seed')).toThrow(
+      `${INSTANCE_MAX_BYTES} bytes`,
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('builds instances right at the bounds, and ends recursive schemas that require nothing more', () => {
+    const list = schemaInstance(
+      { type: 'array', minItems: INSTANCE_MAX_ITEMS, items: { type: 'integer' } },
+      's',
+    );
+    expect(list).toHaveLength(INSTANCE_MAX_ITEMS);
+    const text = schemaInstance({ type: 'string', minLength: INSTANCE_MAX_STRING_LENGTH }, 's');
+    expect(text).toHaveLength(INSTANCE_MAX_STRING_LENGTH);
+    const tree = { type: 'object', properties: { children: { type: 'array', items: { $ref: '#' } } } };
+    const validate = ajv.compile(tree);
+    expect(validate(schemaInstance(tree, 'seed'))).toBe(true);
   });
 });

@@ -98,24 +98,21 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
     if (!name) throw GatewayError.invalid(param, `${param}: "${model}" names no model after the provider`);
     const adapter = this.adapters.get(provider);
     if (!adapter?.configured) {
+      const fix = provider === 'mock' ? 'MOCK_PROVIDER_ENABLED=true' : `${provider.toUpperCase()}_API_KEY`;
       throw new GatewayError(
         'PROVIDER_NOT_CONFIGURED',
-        `provider "${provider}" is not configured: set ${provider.toUpperCase()}_API_KEY`,
-        { param },
+        `provider "${provider}" is not configured: set ${fix}`,
+        {
+          param,
+        },
       );
     }
     return { provider, model: name, adapter };
   }
 
-  /** Throws 400 naming `response_format` when its schema cannot be compiled. */
+  /** Throws 400 naming `response_format.json_schema.schema` when its schema is over budget or cannot be compiled. */
   assertResponseFormat(request: ChatCompletionRequest): void {
-    const problem = this.structured.prepare(request.response_format);
-    if (problem) {
-      throw GatewayError.invalid(
-        'response_format.json_schema.schema',
-        `response_format.json_schema.schema: ${problem}`,
-      );
-    }
+    this.structured.prepare(request.response_format);
   }
 
   async complete(

@@ -1,3 +1,6 @@
+import { loadConfig } from '@breakwater/config';
+import { GatewayError } from '@breakwater/contracts';
+import { MAX_PATTERN_COST, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, patternCost } from './schema-budget';
 import { StructuredOutput } from './structured-output';
 
 const schema = {
@@ -6,10 +9,30 @@ const schema = {
   required: ['score'],
   additionalProperties: false,
 };
-const format = { type: 'json_schema' as const, json_schema: { name: 'grade', schema } };
+const format = (body: Record<string, unknown>) => ({
+  type: 'json_schema' as const,
+  json_schema: { name: 'grade', schema: body },
+});
+
+function refusal(output: StructuredOutput, body: Record<string, unknown>): GatewayError {
+  try {
+    output.prepare(format(body));
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error('the schema was accepted');
+}
+
+/** Milliseconds `run` blocked the event loop for. */
+function timed(run: () => void): number {
+  const started = performance.now();
+  run();
+  return performance.now() - started;
+}
 
 describe('StructuredOutput', () => {
-  const output = new StructuredOutput();
+  const output = new StructuredOutput(loadConfig({}));
 
   it('accepts anything for text and no format', () => {
     expect(output.check(undefined, 'plain')).toEqual({ ok: true });
@@ -27,16 +50,101 @@ describe('StructuredOutput', () => {
   });
 
   it('validates json_schema answers and says what is wrong', () => {
-    expect(output.check(format, '{"score":3}')).toEqual({ ok: true });
-    const wrong = output.check(format, '{"score":9,"extra":true}');
+    expect(output.check(format(schema), '{"score":3}')).toEqual({ ok: true });
+    const wrong = output.check(format(schema), '{"score":9,"extra":true}');
     expect(wrong.ok).toBe(false);
     expect(!wrong.ok && wrong.problem).toContain('score');
     expect(!wrong.ok && wrong.problem).toContain('additional');
   });
 
-  it('reports an uncompilable schema before any call', () => {
-    expect(output.prepare(format)).toBeUndefined();
-    const broken = { type: 'json_schema' as const, json_schema: { name: 'x', schema: { type: 'nonsense' } } };
-    expect(output.prepare(broken)).toContain('type');
+  it('reports an uncompilable schema before any call as a 400 naming the schema', () => {
+    expect(() => output.prepare(format(schema))).not.toThrow();
+    const error = refusal(output, { type: 'nonsense' });
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.param).toBe('response_format.json_schema.schema');
+    expect(error.message).toContain('type');
+  });
+
+  it('runs a catastrophic-backtracking pattern in linear time on 30 characters and on 100 KB', () => {
+    const redos = format({
+      type: 'object',
+      properties: { word: { type: 'string', pattern: '^(a+)+$' } },
+    });
+    output.prepare(redos);
+    for (const length of [30, 100_000]) {
+      const answer = JSON.stringify({ word: `${'a'.repeat(length)}!` });
+      let result: ReturnType<StructuredOutput['check']> = { ok: true };
+      const ms = timed(() => (result = output.check(redos, answer)));
+      expect(result).toMatchObject({ ok: false });
+      expect(ms).toBeLessThan(100);
+    }
+    expect(output.check(redos, JSON.stringify({ word: 'aaaa' }))).toEqual({ ok: true });
+  });
+
+  it('applies patternProperties on RE2 too', () => {
+    const keyed = format({ type: 'object', patternProperties: { '^(a+)+$': { type: 'integer' } } });
+    expect(output.check(keyed, JSON.stringify({ aaa: 'text' }))).toMatchObject({ ok: false });
+    const ms = timed(() => output.check(keyed, JSON.stringify({ [`${'a'.repeat(50_000)}!`]: 'text' })));
+    expect(ms).toBeLessThan(100);
+  });
+
+  it.each([
+    ['a backreference', '^(a)\\1$'],
+    ['a lookahead', '^(?=a)a$'],
+  ])('refuses %s (RE2 cannot run it) with a 400 naming the schema', (_name, pattern) => {
+    const error = refusal(output, { type: 'object', properties: { w: { type: 'string', pattern } } });
+    expect(error.param).toBe('response_format.json_schema.schema');
+  });
+
+  it('checks the url format without the quadratic RegExp, and still tells URLs from text', () => {
+    const urls = format({ type: 'object', properties: { u: { type: 'string', format: 'url' } } });
+    const ms = timed(() => output.check(urls, JSON.stringify({ u: `http://${':'.repeat(100_000)}` })));
+    expect(ms).toBeLessThan(100);
+    expect(output.check(urls, JSON.stringify({ u: 'https://example.com/a?b=c' }))).toEqual({ ok: true });
+    expect(output.check(urls, JSON.stringify({ u: 'not a url' }))).toMatchObject({ ok: false });
+    expect(output.check(urls, JSON.stringify({ u: 'javascript:alert(1)' }))).toMatchObject({ ok: false });
+  });
+
+  it('refuses a schema over MAX_SCHEMA_BYTES, naming the setting', () => {
+    const small = new StructuredOutput(loadConfig({ MAX_SCHEMA_BYTES: '1024' }));
+    const error = refusal(small, { type: 'object', description: 'x'.repeat(2000) });
+    expect(error.param).toBe('response_format.json_schema.schema');
+    expect(error.message).toContain('MAX_SCHEMA_BYTES');
+  });
+
+  it('refuses schemas over the depth, size and pattern budgets before compiling them', () => {
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < MAX_SCHEMA_DEPTH; i++) deep = { type: 'array', items: deep };
+    expect(refusal(output, deep).message).toContain('deep');
+
+    const wide = { type: 'object', enum: Array.from({ length: MAX_SCHEMA_NODES }, (_, i) => i) };
+    expect(refusal(output, wide).message).toContain('values');
+
+    const costly = { type: 'object', properties: { a: { type: 'string', pattern: '^\\p{L}{1,10}$' } } };
+    expect(refusal(output, costly).message).toContain('patterns');
+    const many: Record<string, unknown> = {};
+    for (let i = 0; i <= MAX_PATTERN_COST; i++) many[`p${i}`] = { type: 'string', pattern: `^p${i}$` };
+    expect(refusal(output, { type: 'object', properties: many }).message).toContain('patterns');
+  });
+
+  it('compiles the worst schema within the budgets in under 200 ms of CPU', () => {
+    const large = new StructuredOutput(loadConfig({ MAX_SCHEMA_BYTES: '1048576' }));
+    // The pattern budget spent on the costliest kind of pattern, and every remaining value on
+    // properties with several keywords (the shape that makes ajv generate the most code).
+    const properties: Record<string, unknown> = {};
+    const pattern = '^.{1,40}$';
+    const patterns = Math.floor(MAX_PATTERN_COST / patternCost(pattern));
+    for (let i = 0; i < patterns; i++) properties[`p${i}`] = { type: 'string', pattern: `${pattern}|${i}` };
+    const rest = Math.floor((MAX_SCHEMA_NODES - 3 * patterns - 3) / 7);
+    for (let i = 0; i < rest; i++) {
+      properties[`n${i}`] = { type: 'integer', minimum: 0, maximum: i + 1, multipleOf: 1, not: { const: i } };
+    }
+    // Warm (ajv's meta-schema and the code generator's first run are once per process, not per schema).
+    large.prepare(format(schema));
+    const before = process.cpuUsage();
+    large.prepare(format({ type: 'object', properties }));
+    const { user, system } = process.cpuUsage(before);
+    const cpuMs = (user + system) / 1000;
+    expect(cpuMs).toBeLessThan(200);
   });
 });

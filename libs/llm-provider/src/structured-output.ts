@@ -1,32 +1,56 @@
 import { Injectable } from '@nestjs/common';
-import Ajv, { ValidateFunction } from 'ajv';
+import Ajv, { ErrorObject, Options, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
-import { ResponseFormat } from '@breakwater/contracts';
+import { AppConfig } from '@breakwater/config';
+import { GatewayError, ResponseFormat } from '@breakwater/contracts';
+import { Re2Patterns } from './re2-patterns';
+import { measureSchema } from './schema-budget';
 
 export type StructuredCheck = { ok: true } | { ok: false; problem: string };
 
-const COMPILED_SCHEMAS = 1000;
+const SCHEMA_PARAM = 'response_format.json_schema.schema';
+/** Compiled schemas kept; each holds its generated code and its RE2 patterns. */
+const COMPILED_SCHEMAS = 500;
+/** Validation errors quoted back (to the model in the retry prompt, to the caller in a 502). */
+const REPORTED_ERRORS = 10;
+/** Longest string the `regex` format compiles as a RegExp (V8 parses it in the event loop). */
+const MAX_REGEX_FORMAT_LENGTH = 1000;
+
+const OPTIONS: Options = { allErrors: true, strict: false, logger: false };
+
+interface CompiledSchema {
+  validate: ValidateFunction;
+  ajv: Ajv;
+  patterns: Re2Patterns;
+}
 
 /**
  * Checks answers against the request's `response_format`: `json_object` must parse as a JSON object,
- * `json_schema` must also validate (ajv). Schemas are compiled once and kept in an LRU keyed by their
- * text, so a hot schema costs a lookup, not a compilation, per request.
+ * `json_schema` must also validate (ajv).
+ *
+ * A schema is the caller's input, so everything it can make the gateway do is bounded: it is measured
+ * (depth, values, patterns, MAX_SCHEMA_BYTES) before it is compiled; its patterns run on RE2 (linear
+ * time); and string formats are ajv-formats' `fast` set, with `url` (a quadratic RegExp in both sets:
+ * 13 s on 100 KB of `http://::::…`) checked by the WHATWG URL parser and `regex` bounded in length.
+ * Each distinct schema gets its own Ajv instance, so one caller's `$id` can neither collide with nor be
+ * resolved by another's, and leaving the LRU (keyed by the schema's hash) frees all it holds.
  */
 @Injectable()
 export class StructuredOutput {
-  private readonly ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
-  private readonly compiled = new LRUCache<string, ValidateFunction>({ max: COMPILED_SCHEMAS });
+  /** Checks schemas against their meta-schema only; compiled once, shared, never holds a caller's schema. */
+  private readonly meta = new Ajv({ ...OPTIONS, validateFormats: false });
+  private readonly compiled = new LRUCache<string, CompiledSchema>({
+    max: COMPILED_SCHEMAS,
+    dispose: (entry) => entry.patterns.release(),
+  });
 
-  /** Compiles a schema ahead of the call, so a bad schema is the caller's 400, not a provider retry. */
-  prepare(format: ResponseFormat | undefined): string | undefined {
-    if (format?.type !== 'json_schema' || !format.json_schema.schema) return undefined;
-    try {
-      this.validator(format.json_schema.schema);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
+  constructor(private readonly config: AppConfig) {}
+
+  /** Measures and compiles a schema ahead of the call: a bad one is the caller's 400, not a provider retry. */
+  prepare(format: ResponseFormat | undefined): void {
+    if (format?.type === 'json_schema' && format.json_schema.schema)
+      this.compiledFor(format.json_schema.schema);
   }
 
   check(format: ResponseFormat | undefined, content: string | null): StructuredCheck {
@@ -41,18 +65,59 @@ export class StructuredOutput {
       return { ok: false, problem: 'the answer must be a JSON object' };
     }
     if (format.type !== 'json_schema' || !format.json_schema.schema) return { ok: true };
-    const validate = this.validator(format.json_schema.schema);
+    const { validate, ajv } = this.compiledFor(format.json_schema.schema);
     if (validate(value)) return { ok: true };
-    return { ok: false, problem: this.ajv.errorsText(validate.errors, { dataVar: 'answer' }) };
+    return { ok: false, problem: ajv.errorsText(reported(validate.errors), { dataVar: 'answer' }) };
   }
 
-  private validator(schema: Record<string, unknown>): ValidateFunction {
-    const key = JSON.stringify(schema);
-    let validate = this.compiled.get(key);
-    if (!validate) {
-      validate = this.ajv.compile(schema);
-      this.compiled.set(key, validate);
+  private compiledFor(schema: Record<string, unknown>): CompiledSchema {
+    const measure = measureSchema(schema, this.config.schemas.maxBytes);
+    if (!measure.ok) throw invalid(measure.problem);
+    const cached = this.compiled.get(measure.hash);
+    if (cached) return cached;
+    if (!this.meta.validateSchema(schema)) {
+      throw invalid(this.meta.errorsText(reported(this.meta.errors), { dataVar: 'schema' }));
     }
-    return validate;
+    const patterns = new Re2Patterns();
+    const ajv = schemaAjv(patterns);
+    try {
+      const entry = { validate: ajv.compile(schema), ajv, patterns };
+      this.compiled.set(measure.hash, entry);
+      return entry;
+    } catch (error) {
+      patterns.release();
+      throw invalid(error instanceof Error ? error.message : String(error));
+    }
   }
+}
+
+function schemaAjv(patterns: Re2Patterns): Ajv {
+  const ajv = new Ajv({ ...OPTIONS, validateSchema: false, code: { regExp: patterns.engine } });
+  addFormats(ajv, { mode: 'fast' });
+  ajv.addFormat('url', { type: 'string', validate: isUrl });
+  ajv.addFormat('regex', { type: 'string', validate: isRegex });
+  return ajv;
+}
+
+function isUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  return ['http:', 'https:', 'ftp:'].includes(new URL(text).protocol);
+}
+
+function isRegex(text: string): boolean {
+  if (text.length > MAX_REGEX_FORMAT_LENGTH) return false;
+  try {
+    new RegExp(text, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function reported(errors: ErrorObject[] | null | undefined): ErrorObject[] | null | undefined {
+  return errors?.slice(0, REPORTED_ERRORS);
+}
+
+function invalid(problem: string): GatewayError {
+  return GatewayError.invalid(SCHEMA_PARAM, `${SCHEMA_PARAM}: ${problem}`);
 }

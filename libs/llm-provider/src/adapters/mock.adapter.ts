@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion, FinishReason } from '@breakwater/contracts';
-import { schemaInstance } from '../json-schema-instance';
+import { SchemaInstanceBoundError, schemaInstance } from '../json-schema-instance';
 import { ProviderError } from '../provider-error';
 import { estimatePromptTokens, estimateTokens, messageText } from '../token-estimate';
 import { LlmProviderAdapter, ProviderRequest } from './llm-provider.adapter';
@@ -16,9 +16,12 @@ import { LlmProviderAdapter, ProviderRequest } from './llm-provider.adapter';
 @Injectable()
 export class MockAdapter implements LlmProviderAdapter {
   readonly id = 'mock' as const;
-  readonly configured = true;
+  /** Off in production unless MOCK_PROVIDER_ENABLED=true: its answers are not a provider's. */
+  readonly configured: boolean;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig) {
+    this.configured = config.mock.enabled;
+  }
 
   async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
     const { latencyMs, failureRate } = this.config.mock;
@@ -61,9 +64,19 @@ export class MockAdapter implements LlmProviderAdapter {
   private content(request: ProviderRequest, text: string, digest: string): string {
     const format = request.response_format;
     if (format?.type === 'json_schema') {
-      return JSON.stringify(
-        schemaInstance(format.json_schema.schema ?? { type: 'object' }, `mock-${digest}`),
-      );
+      try {
+        return JSON.stringify(
+          schemaInstance(format.json_schema.schema ?? { type: 'object' }, `mock-${digest}`),
+        );
+      } catch (error) {
+        // Permanent: the same schema would cross the same bound on every retry.
+        if (error instanceof SchemaInstanceBoundError) {
+          throw new ProviderError('bad_request', `the mock cannot answer this schema: ${error.message}`, {
+            status: 400,
+          });
+        }
+        throw error;
+      }
     }
     if (format?.type === 'json_object') return JSON.stringify({ answer: text, digest });
     return `mock-${digest}: ${text}`;
