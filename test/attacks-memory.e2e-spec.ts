@@ -17,6 +17,7 @@ function answerOf(content: string): IdempotentAnswer {
       created: 1,
       model: 'mock/echo',
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
     },
   };
 }

@@ -26,6 +26,7 @@ function answerOf(chars: number): IdempotentAnswer {
           logprobs: null,
         },
       ],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
     },
   };
 }
