@@ -44,9 +44,9 @@ interface LocalJob {
  * The queue of embedded mode: while Redis is unreachable, accepted work waits here, in this process's
  * memory, bounded by QUEUE_MAX_SIZE and its watermarks, and is drained in-process with
  * WORKER_CONCURRENCY by the same runner as the BullMQ workers. Its answers are kept for
- * QUEUE_RESULT_RETENTION_SECONDS within LOCAL_RESULTS_MAX_BYTES. It does not survive the process: on a clean shutdown the gateway
- * hands what has not started to Redis if Redis is back (see `takePending`), and the 202 said
- * `durable: false` from the start.
+ * QUEUE_RESULT_RETENTION_SECONDS within LOCAL_RESULTS_MAX_BYTES. It does not survive the process: on a
+ * clean shutdown the gateway hands what has not started to Redis if Redis is back (see `takePending`),
+ * and the 202 said `durable: false` from the start.
  */
 @Injectable()
 export class LocalQueue implements OnApplicationShutdown {
