@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { IncomingHttpHeaders, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '@breakwater/config';
 import { HostResolver, ResolvedAddress } from '@breakwater/queue';
 import { QUEUE_CALLERS, writeCallersFile } from './helpers/callers';
 import { eventually } from './helpers/eventually';
@@ -165,5 +166,13 @@ describe('webhook targets cannot be turned inward (SSRF by DNS rebinding)', () =
       expect(performance.now() - started).toBeLessThan(1000);
     }
     expect(victim.received).toHaveLength(0);
+  });
+});
+
+describe('WEBHOOK_ALLOWED_HOSTS', () => {
+  it('stops start-up with a ConfigError naming it for an entry whose port is not a port', async () => {
+    const start = startGateway({ WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com:http' });
+    await expect(start).rejects.toThrow(ConfigError);
+    await expect(start).rejects.toThrow(/WEBHOOK_ALLOWED_HOSTS: "hooks.example.com:http"/);
   });
 });

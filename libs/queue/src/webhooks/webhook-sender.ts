@@ -28,7 +28,7 @@ export function signature(secret: string, body: string): string {
  * socket connects where the check said. Node asks for every address (`all`) when it races IPv4 and
  * IPv6, and for one otherwise.
  */
-export function pinnedLookup(resolve: (host: string) => Promise<ResolvedAddress[]>): LookupFunction {
+function pinnedLookup(resolve: (host: string) => Promise<ResolvedAddress[]>): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname).then(
       (resolved) => {
