@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { IncomingHttpHeaders, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { QUEUE_CALLERS, writeCallersFile } from './helpers/callers';
 import {
   TestGateway,
@@ -13,6 +12,7 @@ import {
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
 import { eventually } from './helpers/eventually';
+import { freePort } from './helpers/free-port';
 
 interface Accepted {
   queue_id: string;
@@ -43,10 +43,13 @@ describe('the queue with a real Redis and BullMQ', () => {
   let redis: RedisServer;
   let stub: OpenAiStub;
   let gateway: TestGateway;
+  /** Where the webhook receiver listens: only a host:port the allow-list names may take webhooks off 80/443. */
+  let hookPort: number;
 
   beforeAll(async () => {
     redis = await startRedis();
     stub = await startOpenAiStub();
+    hookPort = await freePort();
     gateway = await startGateway({
       REDIS_URL: redis.url,
       CALLERS_FILE: writeCallersFile(QUEUE_CALLERS),
@@ -58,7 +61,7 @@ describe('the queue with a real Redis and BullMQ', () => {
       BREAKER_RESET_TIMEOUT_SECONDS: '1',
       QUEUE_MAX_RETRIES: '5',
       WORKER_CONCURRENCY: '20',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,*.0.0.1',
+      WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${hookPort},*.0.0.1`,
     });
   });
   afterAll(async () => {
@@ -199,8 +202,8 @@ describe('the queue with a real Redis and BullMQ', () => {
         res.writeHead(received.length === 1 ? 500 : 200).end();
       });
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    await new Promise<void>((resolve) => receiver.listen(hookPort, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${hookPort}/hook`;
     try {
       const queued = await chat(ask('call me back'), { 'x-processing-mode': 'async', 'x-callback-url': url });
       expect(queued.status).toBe(202);

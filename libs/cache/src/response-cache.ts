@@ -47,7 +47,7 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: Metrics,
   ) {
     this.staleMs = config.cache.staleIfErrorSeconds * 1000;
-    this.firstTier = new FirstTier(config.cache.l1MaxEntries);
+    this.firstTier = new FirstTier(config.cache.l1MaxEntries, config.cache.l1MaxBytes);
     this.secondTier = new SecondTier(connections);
     this.bus = new CacheBus({
       event: (event, fromHere) => this.onEvent(event, fromHere),
@@ -163,10 +163,11 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     let stale = local && this.staleCapable(local, now) && this.usable(plan, local) ? local : undefined;
     if (!this.secondTier.available) return { stale };
     const epoch = this.firstTier.epoch;
-    const remote = await this.secondTier.get(plan.key);
-    if (!remote || !this.usable(plan, remote)) return { stale };
+    const stored = await this.secondTier.get(plan.key);
+    if (!stored || !this.usable(plan, stored.entry)) return { stale };
+    const remote = stored.entry;
     if (remote.expiresAt > now) {
-      this.firstTier.fill(epoch, plan.key, remote, this.retainedUntil(remote) - Date.now());
+      this.firstTier.fill(epoch, plan.key, remote, this.retainedUntil(remote) - Date.now(), stored.bytes);
       return { fresh: remote };
     }
     if (this.staleCapable(remote, now) && (!stale || remote.storedAt > stale.storedAt)) stale = remote;
@@ -191,8 +192,8 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     }
     const entry = entryOf(answer, plan.ttlSeconds);
     const retainMs = this.retainedUntil(entry) - entry.storedAt;
-    this.firstTier.set(plan.key, entry, retainMs);
     const value = encodeEntry(entry);
+    this.firstTier.set(plan.key, entry, retainMs, value.length);
     const event = this.filled(plan.key);
     if (lockToken) await this.secondTier.commit(plan.key, value, retainMs, lockToken, event);
     else await this.secondTier.set(plan.key, value, retainMs, event);

@@ -9,6 +9,11 @@ import { CacheEntry, decodeEntry } from './cache-entry';
 const LOCK_PREFIX = 'bw:cache-lock:v1:';
 const SCAN_BATCH = 500;
 
+export interface StoredEntry {
+  entry: CacheEntry;
+  bytes: number;
+}
+
 export type LockOutcome = 'acquired' | 'held' | 'unavailable';
 
 interface LuaScript {
@@ -56,10 +61,13 @@ export class SecondTier {
     return this.connections.client;
   }
 
-  async get(key: string): Promise<CacheEntry | undefined> {
+  /** The entry at `key` and the length of its stored form (what the first tier charges for it). */
+  async get(key: string): Promise<StoredEntry | undefined> {
     if (!this.available) return undefined;
     try {
-      return decodeEntry(await this.client.get(key));
+      const text = await this.client.get(key);
+      const entry = decodeEntry(text);
+      return entry && text !== null ? { entry, bytes: text.length } : undefined;
     } catch {
       return undefined;
     }

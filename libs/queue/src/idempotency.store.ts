@@ -14,17 +14,29 @@ export type IdempotentAnswer =
 const KEEP_SECONDS = 24 * 3600;
 const PENDING = '{"pending":true}';
 const LOCAL_ENTRIES = 10_000;
+/**
+ * What the keys of embedded mode may hold in this process (stored answers and keys, UTF-16 code units),
+ * least recently used first out; an answer larger than this is not remembered (its key can be reused).
+ */
+export const IDEMPOTENCY_LOCAL_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * `idempotency-key` per caller. The first request claims the key (SET NX, with a short expiry while it
  * is in flight so a crashed request does not lock the key for a day), then stores its 200 body or its
  * queue_id for 24 h; a repeat gets that answer back and makes no provider call and no job. A repeat
  * while the first is still in flight gets 409. Errors are not stored: the key can be retried. While
- * Redis is down the keys live in this process.
+ * Redis is down the keys live in this process, within IDEMPOTENCY_LOCAL_MAX_BYTES, and only then: with
+ * Redis up nothing is kept here. A key claimed or answered here during an outage is still answered from
+ * here after Redis returns (Redis never saw it), until it expires or is pushed out.
  */
 @Injectable()
 export class IdempotencyStore {
-  private readonly local = new LRUCache<string, string>({ max: LOCAL_ENTRIES, ttl: KEEP_SECONDS * 1000 });
+  private readonly local = new LRUCache<string, string>({
+    max: LOCAL_ENTRIES,
+    maxSize: IDEMPOTENCY_LOCAL_MAX_BYTES,
+    sizeCalculation: (value, key) => value.length + key.length,
+    ttl: KEEP_SECONDS * 1000,
+  });
   private readonly pendingSeconds: number;
 
   constructor(
@@ -37,9 +49,10 @@ export class IdempotencyStore {
   /** Undefined: the key is now this request's; an answer: replay it. Throws 409 while another holds it. */
   async claim(callerId: string, key: string): Promise<IdempotentAnswer | undefined> {
     const storeKey = this.keyOf(callerId, key);
-    const claimed = await this.setIfAbsent(storeKey, PENDING, this.pendingSeconds);
-    if (claimed) return undefined;
-    const stored = await this.get(storeKey);
+    const held = this.local.get(storeKey);
+    if (held === undefined && (await this.setIfAbsent(storeKey, PENDING, this.pendingSeconds)))
+      return undefined;
+    const stored = held ?? (await this.get(storeKey));
     if (stored === undefined || stored === PENDING) {
       throw new GatewayError(
         'CONFLICT',
@@ -56,9 +69,8 @@ export class IdempotencyStore {
   async save(callerId: string, key: string, answer: IdempotentAnswer): Promise<void> {
     const storeKey = this.keyOf(callerId, key);
     const value = JSON.stringify(answer);
-    this.local.set(storeKey, value);
-    if (this.redis.available)
-      await this.redis.client.set(storeKey, value, 'EX', KEEP_SECONDS).catch(() => undefined);
+    if (await this.setShared(storeKey, value)) this.local.delete(storeKey);
+    else this.local.set(storeKey, value);
   }
 
   async release(callerId: string, key: string): Promise<void> {
@@ -69,6 +81,16 @@ export class IdempotencyStore {
 
   private keyOf(callerId: string, key: string): string {
     return `bw:idem:v1:${callerId}:${createHash('sha256').update(key).digest('hex')}`;
+  }
+
+  /** Whether Redis took the value. */
+  private async setShared(key: string, value: string): Promise<boolean> {
+    if (!this.redis.available) return false;
+    try {
+      return (await this.redis.client.set(key, value, 'EX', KEEP_SECONDS)) === 'OK';
+    } catch {
+      return false;
+    }
   }
 
   private async setIfAbsent(key: string, value: string, seconds: number): Promise<boolean> {

@@ -6,5 +6,6 @@ export * from './llm-job';
 export * from './llm-queue.producer';
 export * from './local-queue';
 export * from './queue.module';
+export * from './webhooks/host-resolver';
 export * from './webhooks/webhook-sender';
 export * from './webhooks/webhook-targets';

@@ -3,10 +3,31 @@ import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { backoffDelayMs } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
+import { FinishedJobs } from './finished-jobs';
 import { JobEvents } from './job-events';
 import { JobStatus, JobView, LlmJobData } from './llm-job';
 import { LlmJobRunner, RunOutcome } from './llm-job.runner';
 import { QueueCapacity } from './queue-capacity';
+
+/**
+ * What the finished results of the local queue may hold: each finished job is charged its result's
+ * serialised length plus FINISHED_JOB_OVERHEAD_BYTES; past it the oldest finished are forgotten first.
+ */
+export const LOCAL_RESULTS_MAX_BYTES = 64 * 1024 * 1024;
+/** What a finished job costs besides its result (ids, times, the record itself). */
+const FINISHED_JOB_OVERHEAD_BYTES = 256;
+
+/** What status and results need of a job; a finished job keeps only this (not its request). */
+interface JobRecord {
+  callerId: string;
+  state: JobStatus;
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  result?: ChatCompletion;
+  error?: { code: string; message: string };
+}
 
 interface LocalJob {
   data: LlmJobData;
@@ -23,14 +44,16 @@ interface LocalJob {
  * The queue of embedded mode: while Redis is unreachable, accepted work waits here, in this process's
  * memory, bounded by QUEUE_MAX_SIZE and its watermarks, and is drained in-process with
  * WORKER_CONCURRENCY by the same runner as the BullMQ workers. Its answers are kept for
- * QUEUE_RESULT_RETENTION_SECONDS. It does not survive the process: on a clean shutdown the gateway
- * hands what has not started to Redis if Redis is back (see `takePending`), and the 202 said
- * `durable: false` from the start.
+ * QUEUE_RESULT_RETENTION_SECONDS within LOCAL_RESULTS_MAX_BYTES. It does not survive the process: on a
+ * clean shutdown the gateway hands what has not started to Redis if Redis is back (see `takePending`),
+ * and the 202 said `durable: false` from the start.
  */
 @Injectable()
 export class LocalQueue implements OnApplicationShutdown {
   private readonly logger = new Logger('LocalQueue');
+  /** Jobs not yet ended (queued or processing): bounded by QUEUE_MAX_SIZE, never dropped. */
   private readonly jobs = new Map<string, LocalJob>();
+  private readonly finished: FinishedJobs<JobRecord>;
   private readonly capacity: QueueCapacity;
   private active = 0;
   private timer?: NodeJS.Timeout;
@@ -44,13 +67,12 @@ export class LocalQueue implements OnApplicationShutdown {
   ) {
     const { maxSize, highWatermark, lowWatermark } = config.queue;
     this.capacity = new QueueCapacity(maxSize, highWatermark, lowWatermark);
+    this.finished = new FinishedJobs(LOCAL_RESULTS_MAX_BYTES, config.queue.resultRetentionSeconds * 1000);
   }
 
   /** Jobs not yet ended (queued or processing). */
   get depth(): number {
-    let depth = 0;
-    for (const job of this.jobs.values()) if (job.state === 'queued' || job.state === 'processing') depth++;
-    return depth;
+    return this.jobs.size;
   }
 
   /**
@@ -72,20 +94,21 @@ export class LocalQueue implements OnApplicationShutdown {
   }
 
   view(queueId: string): JobView | undefined {
-    const job = this.jobs.get(queueId);
+    const live = this.jobs.get(queueId);
+    const job = live ? recordOf(live) : this.finished.get(queueId);
     if (!job) return undefined;
-    const expired = job.state === 'queued' && Date.now() >= job.data.expiresAt;
+    const expired = job.state === 'queued' && Date.now() >= job.expiresAt;
     return {
-      callerId: job.data.callerId,
+      callerId: job.callerId,
       result: job.result,
       status: {
         queue_id: queueId,
         status: expired ? 'expired' : job.state,
         attempts: job.attempts,
-        created_at: new Date(job.data.createdAt).toISOString(),
+        created_at: new Date(job.createdAt).toISOString(),
         updated_at: new Date(job.updatedAt).toISOString(),
-        expires_at: new Date(job.data.expiresAt).toISOString(),
-        ...(job.state === 'queued' && !expired ? { position: this.positionOf(job) } : {}),
+        expires_at: new Date(job.expiresAt).toISOString(),
+        ...(live && job.state === 'queued' && !expired ? { position: this.positionOf(live) } : {}),
         ...(job.error ? { error: job.error } : {}),
       },
     };
@@ -130,7 +153,6 @@ export class LocalQueue implements OnApplicationShutdown {
       if (this.active >= this.config.workers.concurrency) return;
       void this.execute(job);
     }
-    this.prune(now);
     if (next !== Infinity) this.timer = setTimeout(() => this.pump(), next - now).unref();
   }
 
@@ -176,18 +198,29 @@ export class LocalQueue implements OnApplicationShutdown {
         });
         break;
     }
+    this.jobs.delete(job.data.queueId);
+    this.finished.keep(job.data.queueId, recordOf(job), chargeOf(job));
     this.metrics.queueJobsTotal.inc({ outcome: job.state });
     this.events.ended(
       job.data,
       outcome.kind === 'retry' ? { kind: 'failed', error: outcome.error } : outcome,
     );
   }
+}
 
-  private prune(now: number): void {
-    const retentionMs = this.config.queue.resultRetentionSeconds * 1000;
-    for (const [id, job] of this.jobs) {
-      const ended = job.state === 'completed' || job.state === 'failed' || job.state === 'expired';
-      if (ended && now - job.updatedAt > retentionMs) this.jobs.delete(id);
-    }
-  }
+function recordOf(job: LocalJob): JobRecord {
+  const { callerId, createdAt, expiresAt } = job.data;
+  const { state, attempts, updatedAt, result, error } = job;
+  return { callerId, createdAt, expiresAt, state, attempts, updatedAt, result, error };
+}
+
+/**
+ * A finished job's charge. The result is serialised once, when the job ends (the local queue only runs
+ * in embedded mode), since no serialised form of it exists in this process.
+ */
+function chargeOf(job: LocalJob): number {
+  const result = job.result ? JSON.stringify(job.result).length : 0;
+  return (
+    FINISHED_JOB_OVERHEAD_BYTES + result + (job.error ? job.error.code.length + job.error.message.length : 0)
+  );
 }

@@ -11,6 +11,8 @@ import { LlmJobRunner } from './llm-job.runner';
 import { LlmQueueProducer } from './llm-queue.producer';
 import { LocalQueue } from './local-queue';
 import { QueueConnections } from './queue-connections';
+import { DnsHostResolver } from './webhooks/dns-host-resolver';
+import { HostResolver } from './webhooks/host-resolver';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { WebhookProcessor } from './webhooks/webhook.processor';
 import { WebhookSender } from './webhooks/webhook-sender';
@@ -38,6 +40,7 @@ export class QueueModule {
         LlmQueueProducer,
         JobStatusStore,
         IdempotencyStore,
+        { provide: HostResolver, useClass: DnsHostResolver },
         WebhookTargets,
         WebhookSender,
         WebhookDispatcher,

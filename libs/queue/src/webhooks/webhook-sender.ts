@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { LookupFunction } from 'node:net';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Agent, request } from 'undici';
 import { AppConfig } from '@breakwater/config';
-import { Caller } from '@breakwater/contracts';
+import { Caller, GatewayError } from '@breakwater/contracts';
 import { WEBHOOK_TIMEOUT_MS } from '../queue.constants';
+import { ResolvedAddress } from './host-resolver';
 import { WebhookTargets } from './webhook-targets';
 
 /** A webhook to deliver: the body is signed as sent, byte for byte. */
@@ -20,40 +23,97 @@ export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** POSTs one webhook, signed `x-breakwater-signature: sha256=<hex HMAC of the body>` with the caller's secret. */
+/**
+ * A `net.connect` lookup that answers only with addresses `resolve` returned (and checked), so the
+ * socket connects where the check said. Node asks for every address (`all`) when it races IPv4 and
+ * IPv6, and for one otherwise.
+ */
+function pinnedLookup(resolve: (host: string) => Promise<ResolvedAddress[]>): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (resolved) => {
+        const wanted = options.family === 4 || options.family === 6 ? options.family : undefined;
+        const addresses = wanted ? resolved.filter((entry) => entry.family === wanted) : resolved;
+        if (addresses.length === 0) {
+          callback(
+            Object.assign(new Error(`${hostname}: no IPv${wanted} address`), { code: 'ENOTFOUND' }),
+            '',
+          );
+        } else if (options.all) {
+          callback(null, addresses);
+        } else {
+          callback(null, addresses[0].address, addresses[0].family);
+        }
+      },
+      (error: Error) => callback(error, ''),
+    );
+  };
+}
+
+/**
+ * POSTs one webhook, signed `x-breakwater-signature: sha256=<hex HMAC of the body>` with the caller's
+ * secret, over a connection pinned to the addresses WebhookTargets checked (see there). A trusted host
+ * (listed exactly) and a checked one have separate pools, so a connection opened without the check is
+ * never reused for a host that needs it. Redirects are not followed.
+ */
 @Injectable()
-export class WebhookSender {
+export class WebhookSender implements OnApplicationShutdown {
   private readonly callers: Map<string, Caller>;
+  private readonly checked: Agent;
+  private readonly trusted: Agent;
 
   constructor(
     config: AppConfig,
     private readonly targets: WebhookTargets,
   ) {
     this.callers = new Map(config.callers.list.map((caller) => [caller.id, caller]));
+    this.checked = pinnedAgent((host) => this.targets.addressesFor(host, false));
+    this.trusted = pinnedAgent((host) => this.targets.addressesFor(host, true));
   }
 
   async deliver(delivery: WebhookDelivery): Promise<void> {
     const caller = this.callers.get(delivery.callerId);
     if (!caller?.webhookSecret)
       throw new PermanentWebhookError(`caller ${delivery.callerId} has no webhook_secret`);
+    let trusted: boolean;
     try {
-      await this.targets.assertAllowed(delivery.url, caller);
+      ({ trusted } = await this.targets.assertAllowed(delivery.url, caller));
     } catch (error) {
       throw new PermanentWebhookError((error as Error).message);
     }
-    const response = await fetch(delivery.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'breakwater-webhooks',
-        'x-breakwater-signature': signature(caller.webhookSecret, delivery.body),
-        'x-breakwater-queue-id': delivery.queueId,
-      },
-      body: delivery.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    });
-    await response.body?.cancel();
-    if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+    let statusCode: number;
+    try {
+      const response = await request(delivery.url, {
+        dispatcher: trusted ? this.trusted : this.checked,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'breakwater-webhooks',
+          'x-breakwater-signature': signature(caller.webhookSecret, delivery.body),
+          'x-breakwater-queue-id': delivery.queueId,
+        },
+        body: delivery.body,
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      });
+      statusCode = response.statusCode;
+      await response.body.dump();
+    } catch (error) {
+      // The connection's own check refused the address the name resolves to now.
+      if (refusedTarget(error)) throw new PermanentWebhookError((error as Error).message);
+      throw error;
+    }
+    if (statusCode < 200 || statusCode > 299) throw new Error(`webhook answered ${statusCode}`);
   }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.checked.close(), this.trusted.close()]);
+  }
+}
+
+function pinnedAgent(resolve: (host: string) => Promise<ResolvedAddress[]>): Agent {
+  return new Agent({ connect: { lookup: pinnedLookup(resolve), timeout: WEBHOOK_TIMEOUT_MS } });
+}
+
+function refusedTarget(error: unknown): boolean {
+  return error instanceof GatewayError || (error instanceof Error && error.cause instanceof GatewayError);
 }

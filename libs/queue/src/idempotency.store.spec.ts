@@ -1,0 +1,65 @@
+import { loadConfig } from '@breakwater/config';
+import { RedisConnections } from '@breakwater/redis';
+import { IDEMPOTENCY_LOCAL_MAX_BYTES, IdempotencyStore, IdempotentAnswer } from './idempotency.store';
+
+/** Embedded mode: the connections are never opened, so Redis is unavailable throughout. */
+function embeddedStore(): IdempotencyStore {
+  const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1' });
+  return new IdempotencyStore(new RedisConnections(config), config);
+}
+
+function answerOf(chars: number): IdempotentAnswer {
+  return {
+    status: 200,
+    provider: 'mock',
+    model: 'echo',
+    body: {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'mock/echo',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'x'.repeat(chars) },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    },
+  };
+}
+
+/** Claims `key` and stores an answer of `chars` characters for it, as a first request does. */
+async function answer(store: IdempotencyStore, key: string, chars: number): Promise<void> {
+  expect(await store.claim('caller', key)).toBeUndefined();
+  await store.save('caller', key, answerOf(chars));
+}
+
+describe('IdempotencyStore in embedded mode', () => {
+  it('replays a stored answer to a repeat', async () => {
+    const store = embeddedStore();
+    await answer(store, 'k', 10);
+    expect(await store.claim('caller', 'k')).toMatchObject({ status: 200 });
+  });
+
+  it('forgets the oldest answers once IDEMPOTENCY_LOCAL_MAX_BYTES is exceeded', async () => {
+    const store = embeddedStore();
+    const chars = 1024 * 1024;
+    const fits = Math.floor(IDEMPOTENCY_LOCAL_MAX_BYTES / chars);
+    for (let i = 0; i <= fits; i++) await answer(store, `k${i}`, chars);
+    // The first is gone: its key is free again. The last ones are still replayed.
+    expect(await store.claim('caller', 'k0')).toBeUndefined();
+    expect(await store.claim('caller', `k${fits}`)).toMatchObject({ status: 200 });
+    expect(await store.claim('caller', `k${fits - 1}`)).toMatchObject({ status: 200 });
+  });
+
+  it('does not keep an answer larger than the whole cap, and keeps the others', async () => {
+    const store = embeddedStore();
+    await answer(store, 'small', 10);
+    await answer(store, 'huge', IDEMPOTENCY_LOCAL_MAX_BYTES + 1);
+    expect(await store.claim('caller', 'huge')).toBeUndefined();
+    expect(await store.claim('caller', 'small')).toMatchObject({ status: 200 });
+  });
+});
