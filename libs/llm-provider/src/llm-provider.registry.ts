@@ -208,7 +208,7 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
       }
       this.metrics.llmRequests.inc({
         provider: route.provider,
-        model: route.model,
+        model: this.metrics.modelLabel(route.provider, route.model),
         outcome: 'invalid_output',
       });
       if (attempt >= retryMaxAttempts || Date.now() >= deadline) {
@@ -235,7 +235,7 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
     deadline: number,
     signal?: AbortSignal,
   ): Promise<ChatCompletion> {
-    const labels = { provider: route.provider, model: route.model };
+    const labels = { provider: route.provider, model: this.metrics.modelLabel(route.provider, route.model) };
     const budget = Math.max(1, Math.min(this.config.resilience.llmTimeoutMs, deadline - Date.now()));
     const timeout = AbortSignal.timeout(budget);
     const stopTimer = this.metrics.llmRequestDuration.startTimer(labels);
