@@ -151,7 +151,8 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     answer = answerOf(entry),
   ): CachedResult {
     report('HIT');
-    this.metrics.cacheSavedCost.inc({ provider: entry.provider, model: entry.model }, entry.costUsd);
+    const model = this.metrics.modelLabel(entry.provider, entry.model);
+    this.metrics.cacheSavedCost.inc({ provider: entry.provider, model }, entry.costUsd);
     return { answer, status: 'HIT' };
   }
 

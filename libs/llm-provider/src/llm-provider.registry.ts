@@ -205,7 +205,7 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
       }
       this.metrics.llmRequests.inc({
         provider: route.provider,
-        model: route.model,
+        model: this.metrics.modelLabel(route.provider, route.model),
         outcome: 'invalid_output',
       });
       if (attempt >= retryMaxAttempts || Date.now() >= deadline) {
@@ -232,7 +232,7 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
     deadline: number,
     signal?: AbortSignal,
   ): Promise<ChatCompletion> {
-    const labels = { provider: route.provider, model: route.model };
+    const labels = { provider: route.provider, model: this.metrics.modelLabel(route.provider, route.model) };
     const budget = Math.max(1, Math.min(this.config.resilience.llmTimeoutMs, deadline - Date.now()));
     const timeout = AbortSignal.timeout(budget);
     const stopTimer = this.metrics.llmRequestDuration.startTimer(labels);

@@ -1,4 +1,7 @@
-import { Pricing } from './pricing';
+import { Logger } from '@nestjs/common';
+import { AppConfig, PriceEntry, loadConfig } from '@breakwater/config';
+import { Metrics } from '@breakwater/observability';
+import { MAX_UNPRICED_REPORTED, Pricing } from './pricing';
 
 const usage = (prompt: number, completion: number) => ({
   prompt_tokens: prompt,
@@ -6,8 +9,15 @@ const usage = (prompt: number, completion: number) => ({
   total_tokens: prompt + completion,
 });
 
+function setUp(pricingFile: Record<string, PriceEntry> = {}, env: Record<string, string> = {}) {
+  const loaded = loadConfig({ NODE_ENV: 'test', ...env });
+  const config: AppConfig = { ...loaded, pricing: { file: 'prices.yaml', models: pricingFile } };
+  const metrics = new Metrics();
+  return { pricing: new Pricing(config, metrics), metrics };
+}
+
 describe('Pricing', () => {
-  const pricing = new Pricing();
+  const { pricing, metrics } = setUp();
 
   it('prices a call per million input and output tokens', () => {
     // gpt-4o-mini: $0.15 in, $0.60 out per million
@@ -22,12 +32,70 @@ describe('Pricing', () => {
     expect(pricing.costUsd('mock', 'anything', usage(1000, 500))).toBe(0);
   });
 
-  it('counts an unknown model as 0', () => {
+  it('has no price for a model it does not list, and counts its cost as 0', () => {
     expect(pricing.price('openai', 'gpt-unknown')).toBeUndefined();
     expect(pricing.costUsd('openai', 'gpt-unknown', usage(1000, 500))).toBe(0);
+    // OpenRouter's router picks any model, and a variant suffix may change the price: neither is guessed.
+    expect(pricing.price('openrouter', 'openrouter/auto')).toBeUndefined();
+    expect(pricing.price('openrouter', 'openai/gpt-4o-mini:online')).toBeUndefined();
+  });
+
+  it('prices a dated snapshot only when the table lists it, never as its alias', () => {
+    expect(pricing.price('openai', 'gpt-4o-mini-2024-07-18')).toEqual(pricing.price('openai', 'gpt-4o-mini'));
+    // The first gpt-4o snapshot costs twice the alias: inheriting would under-count budgets.
+    expect(pricing.price('openai', 'gpt-4o-2024-05-13')).toEqual({ input: 5, output: 15 });
+    expect(pricing.price('openai', 'gpt-4o')).toEqual({ input: 2.5, output: 10 });
+    expect(pricing.price('openai', 'gpt-4o-mini-2099-01-01')).toBeUndefined();
+    expect(pricing.price('openrouter', 'openai/gpt-4o-mini-2024-07-18')).toEqual({
+      input: 0.15,
+      output: 0.6,
+    });
+  });
+
+  it('merges PRICING_FILE over the shipped table: overrides, new models, a priced mock, OpenRouter entries', () => {
+    const custom = setUp({
+      'openai/gpt-4o-mini': { input: 0.2, output: 0.8 },
+      'openai/gpt-5-pro': { input: 15, output: 120 },
+      'mock/metered': { input: 1, output: 1 },
+      'openrouter/openai/gpt-4o': { input: 3, output: 12 },
+    }).pricing;
+    expect(custom.price('openai', 'gpt-4o-mini')).toEqual({ input: 0.2, output: 0.8 });
+    expect(custom.price('openai', 'gpt-5-pro')).toEqual({ input: 15, output: 120 });
+    expect(custom.price('openai', 'gpt-4.1')).toEqual({ input: 2, output: 8 });
+    expect(custom.costUsd('mock', 'metered', usage(1_000_000, 0))).toBe(1);
+    expect(custom.price('mock', 'echo')).toEqual({ input: 0, output: 0 });
+    expect(custom.price('openrouter', 'openai/gpt-4o')).toEqual({ input: 3, output: 12 });
+    expect(custom.modelsOf('openai').map((m) => m.model)).toContain('openai/gpt-5-pro');
   });
 
   it('lists the models of a provider', () => {
     expect(pricing.modelsOf('gemini').map((m) => m.model)).toContain('gemini/gemini-2.5-flash');
+  });
+
+  it('gives a model label only to priced models, their OpenRouter names, DEFAULT_MODEL and mock/echo', () => {
+    expect(metrics.modelLabel('openai', 'gpt-4o-mini')).toBe('gpt-4o-mini');
+    expect(metrics.modelLabel('openrouter', 'anthropic/claude-sonnet-4-5')).toBe(
+      'anthropic/claude-sonnet-4-5',
+    );
+    expect(metrics.modelLabel('mock', 'echo')).toBe('echo');
+    expect(metrics.modelLabel('mock', 'm-1')).toBe('other');
+    expect(metrics.modelLabel('openai', 'gpt-unknown')).toBe('other');
+    expect(metrics.modelLabel('openrouter', 'openrouter/auto')).toBe('other');
+    const custom = setUp({ 'openai/gpt-5-pro': { input: 15, output: 120 } }, { DEFAULT_MODEL: 'mock/house' });
+    expect(custom.metrics.modelLabel('openai', 'gpt-5-pro')).toBe('gpt-5-pro');
+    expect(custom.metrics.modelLabel('mock', 'house')).toBe('house');
+  });
+
+  it('warns once per unpriced model, and about at most MAX_UNPRICED_REPORTED of them', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const fresh = setUp().pricing;
+      for (let i = 0; i < 3; i++) fresh.costUsd('openai', 'gpt-made-up', usage(1, 1));
+      expect(warn).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < MAX_UNPRICED_REPORTED * 3; i++) fresh.costUsd('openai', `gpt-${i}`, usage(1, 1));
+      expect(warn).toHaveBeenCalledTimes(MAX_UNPRICED_REPORTED);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@breakwater/config';
 import { ChatCompletionUsage, ProviderId } from '@breakwater/contracts';
+import { Metrics } from '@breakwater/observability';
 import table from './pricing.json';
 
 export interface ModelPrice {
@@ -10,25 +12,54 @@ export interface ModelPrice {
 }
 
 const MILLION = 1_000_000;
+const FREE: ModelPrice = { input: 0, output: 0 };
+
+/** The mock's names that keep their own `model` label; any other mock name is labelled `other`. */
+export const MOCK_MODELS = ['mock/echo'] as const;
 
 /**
- * The price table (pricing.json, with its date and source) and the cost of a call. The mock is free;
- * an OpenRouter model is priced as the vendor model it names (`openrouter/openai/gpt-4o-mini`); a model
- * not in the table costs 0 and is reported once, so a missing price is visible rather than invented.
+ * Unpriced names reported by a warning, at most: past this the log would grow with every name a caller
+ * makes up, and `llm_requests_total{model="other"}` already shows the traffic.
+ */
+export const MAX_UNPRICED_REPORTED = 100;
+
+/**
+ * The price table and the cost of a call. The table is pricing.json (dated, with its source) with
+ * PRICING_FILE's entries over it, keyed `provider/model` exactly as requested: a dated snapshot
+ * (`gpt-4o-mini-2024-07-18`) has a price only when the table lists it, because a snapshot's price may
+ * differ from its alias's (`gpt-4o-2024-05-13` costs twice `gpt-4o`) and guessing low would let budgets
+ * under-count. An OpenRouter model without an entry of its own (`openrouter/<vendor>/<model>`) is priced as
+ * the vendor model it names (`openrouter/openai/gpt-4o-mini` as `openai/gpt-4o-mini`). The mock is free
+ * unless the table prices it. Any other model has no price: its cost counts as 0 (reported once), and a
+ * caller under a USD budget may not use it (Limits.estimate).
+ *
+ * The table also decides which model names a metric `model` label may take (Metrics.knowModels): its
+ * models, the same under `openrouter/`, DEFAULT_MODEL and MOCK_MODELS.
  */
 @Injectable()
 export class Pricing {
   private readonly logger = new Logger('Pricing');
-  private readonly prices = new Map<string, ModelPrice>(Object.entries(table.models));
-  private readonly unpriced = new Set<string>();
+  private readonly prices: Map<string, ModelPrice>;
+  private readonly reported = new Set<string>();
   readonly updated = table.updated;
 
+  constructor(config: AppConfig, metrics: Metrics) {
+    this.prices = new Map([...Object.entries(table.models), ...Object.entries(config.pricing.models)]);
+    const defaultModel: string | undefined = config.models.defaultModel;
+    const listed = [...this.prices.keys()];
+    metrics.knowModels([
+      ...listed,
+      ...listed.filter((name) => !name.startsWith('openrouter/')).map((name) => `openrouter/${name}`),
+      ...MOCK_MODELS,
+      ...(defaultModel ? [defaultModel] : []),
+    ]);
+  }
+
   price(provider: ProviderId, model: string): ModelPrice | undefined {
-    if (provider === 'mock') return { input: 0, output: 0 };
-    return (
-      this.prices.get(`${provider}/${model}`) ??
-      (provider === 'openrouter' ? this.prices.get(model) : undefined)
-    );
+    const listed = this.prices.get(`${provider}/${model}`);
+    if (listed) return listed;
+    if (provider === 'mock') return FREE;
+    return provider === 'openrouter' ? this.prices.get(model) : undefined;
   }
 
   costUsd(provider: ProviderId, model: string, usage: ChatCompletionUsage): number {
@@ -48,8 +79,12 @@ export class Pricing {
   }
 
   private reportUnpriced(name: string): void {
-    if (this.unpriced.has(name)) return;
-    this.unpriced.add(name);
-    this.logger.warn(`no price for ${name} in pricing.json: its cost is counted as 0`);
+    if (this.reported.has(name) || this.reported.size >= MAX_UNPRICED_REPORTED) return;
+    this.reported.add(name);
+    const last =
+      this.reported.size === MAX_UNPRICED_REPORTED
+        ? `; that makes ${MAX_UNPRICED_REPORTED} unpriced models, further ones are not reported`
+        : '';
+    this.logger.warn(`no price for ${name} in pricing.json or PRICING_FILE: its cost is counted as 0${last}`);
   }
 }

@@ -2,15 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LLM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
+/** The `model` label of every model the gateway does not know (the contract's word). */
+export const OTHER_MODEL_LABEL = 'other';
+
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * Every Prometheus instrument of the process, with the contract's names. One registry per instance, so
  * two gateways in one test process do not collide.
+ *
+ * A label value is a time series kept until the process ends, so a `model` label takes only the models
+ * the gateway knows (registered at start-up with knowModels: priced models, DEFAULT_MODEL, aliases) and
+ * `other` for everything else, whatever names callers send: modelLabel() decides it, for every instrument.
  */
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
+  private readonly knownModels = new Set<string>();
 
   readonly httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -100,5 +108,15 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Adds `provider/model` names that keep their own `model` label; called at start-up, from configuration only. */
+  knowModels(names: Iterable<string>): void {
+    for (const name of names) this.knownModels.add(name);
+  }
+
+  /** The `model` label of a call of `model` on `provider`: its own name when known, else `other`. */
+  modelLabel(provider: string, model: string): string {
+    return this.knownModels.has(`${provider}/${model}`) ? model : OTHER_MODEL_LABEL;
   }
 }

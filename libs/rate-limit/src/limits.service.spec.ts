@@ -1,11 +1,13 @@
 import { AppConfig } from '@breakwater/config';
-import { Caller, GatewayError } from '@breakwater/contracts';
+import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
+import { Pricing } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { BudgetLedger } from './budget-ledger';
 import { secondsUntilUtcMidnight } from './budget-rule';
 import { ConcurrencySlots } from './concurrency-slots';
 import { Limits } from './limits.service';
+import { estimateOf } from './estimate';
 import { RateLimitHeaders } from './rate-limit-headers';
 import { WindowLimiters } from './window-limiters';
 
@@ -17,6 +19,8 @@ function setUp(globalPerMinute = 0, perMinute = 500) {
     rateLimit: { perMinute, globalPerMinute },
     resilience: { requestTimeoutMs: 20_000 },
     queue: { requestTtlSeconds: 14_400 },
+    pricing: { models: {} },
+    models: { defaultModel: 'mock/echo' },
   } as unknown as AppConfig;
   const redis = new RedisConnections(config);
   const metrics = new Metrics();
@@ -27,6 +31,7 @@ function setUp(globalPerMinute = 0, perMinute = 500) {
     new ConcurrencySlots(redis, config),
     new BudgetLedger(redis, config),
     metrics,
+    new Pricing(config, metrics),
   );
   return { limits, metrics, close: () => redis.onApplicationShutdown() };
 }
@@ -251,5 +256,56 @@ describe('Admission', () => {
     });
     await env.limits.settle(JSON.parse(JSON.stringify(reservation)), { tokens: 5, costUsd: 0 });
     await env.limits.admit(budgeted(), undefined, SMALL, () => undefined);
+  });
+});
+
+describe('Limits.estimate', () => {
+  let env: ReturnType<typeof setUp>;
+  beforeEach(() => (env = setUp()));
+  afterEach(() => env.close());
+
+  const request: ChatCompletionRequest = {
+    model: 'openai/gpt-4o-mini',
+    messages: [{ role: 'user', content: 'price me' }],
+    max_tokens: 1000,
+  };
+  const mini = { provider: 'openai', model: 'gpt-4o-mini' } as const;
+  const unpriced = { provider: 'openai', model: 'gpt-5-pro' } as const;
+  const usd = () => callerOf('usd', { cost_usd_per_day: 1 });
+
+  it('refuses an unpriced model or fallback with 400 naming it while a USD budget applies', async () => {
+    expect(() => env.limits.estimate(usd(), undefined, request, unpriced)).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST', status: 400, param: 'model' }),
+    );
+    expect(() => env.limits.estimate(usd(), undefined, request, mini, [mini, unpriced])).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST', param: 'x-fallback-models' }),
+    );
+    const tenant = callerOf('tenant', {}, { cost_usd_per_day: 1 });
+    expect(() => env.limits.estimate(tenant, 'alice', request, unpriced)).toThrow(
+      expect.objectContaining({ param: 'model' }),
+    );
+    // Nothing was counted: the budget-less windows are untouched and the caller is admitted as new.
+    const seen: string[] = [];
+    await env.limits.admit(usd(), undefined, SMALL, (h) => seen.push(h['x-ratelimit-remaining']));
+    expect(seen).toEqual(['499']);
+  });
+
+  it('lets unpriced models through when no USD budget judges the request', () => {
+    const free = { tokens: estimateOf(request).tokens, costUsd: 0 };
+    expect(env.limits.estimate(callerOf('none'), undefined, request, unpriced)).toEqual(free);
+    const tokensOnly = callerOf('tokens', { tokens_per_day: 10_000 });
+    expect(env.limits.estimate(tokensOnly, undefined, request, unpriced)).toEqual(free);
+    // An end-user budget judges only requests that name an end user.
+    const tenant = callerOf('tenant', {}, { cost_usd_per_day: 1 });
+    expect(env.limits.estimate(tenant, undefined, request, unpriced)).toEqual(free);
+    // The mock is priced at 0 and stays usable under a budget.
+    expect(env.limits.estimate(usd(), undefined, request, { provider: 'mock', model: 'echo' })).toEqual(free);
+  });
+
+  it('reserves at the dearest price among the model and its fallbacks', () => {
+    const dear = { provider: 'openai', model: 'gpt-4o' } as const;
+    const estimate = env.limits.estimate(usd(), undefined, request, mini, [dear]);
+    expect(estimate).toEqual(estimateOf(request, { input: 2.5, output: 10 }));
+    expect(env.limits.estimate(usd(), undefined, request, dear, [mini])).toEqual(estimate);
   });
 });

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { Caller, CallerLimits, GatewayError } from '@breakwater/contracts';
+import { Caller, CallerLimits, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
+import { Pricing } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { BudgetLedger, BudgetReservation } from './budget-ledger';
 import { BudgetRefusal, DayBudget, secondsUntilUtcMidnight, utcDay } from './budget-rule';
 import { ConcurrencySlots, HeldSlots, SlotSpec } from './concurrency-slots';
-import { SpendEstimate } from './estimate';
+import { SpendEstimate, estimateOf } from './estimate';
 import {
   RateLimitHeaders,
   WindowState,
@@ -17,6 +18,12 @@ import {
 } from './rate-limit-headers';
 import { subjectOf } from './rate-limit-keys';
 import { WindowLimiters, WindowName, WindowSpec } from './window-limiters';
+
+/** A model a request may be answered by (the model asked for, or a fallback), as resolved. */
+export interface PricedRoute {
+  provider: ProviderId;
+  model: string;
+}
 
 /** What admit() grants a request. */
 export interface Admission {
@@ -77,7 +84,38 @@ export class Limits {
     private readonly slots: ConcurrencySlots,
     private readonly ledger: BudgetLedger,
     private readonly metrics: Metrics,
+    private readonly pricing: Pricing,
   ) {}
+
+  /**
+   * What `request` is reserved at admit(): its estimate (see estimateOf) at the dearest price among `route`
+   * and its `fallbacks`, since any of them may answer. A model without a price would cost 0 and pass every
+   * USD budget, so while one judges the request (usdBudgetApplies) each route must have a price: else 400
+   * naming `model` or `x-fallback-models`, thrown before anything is counted or reserved.
+   */
+  estimate(
+    caller: Caller,
+    endUser: string | undefined,
+    request: ChatCompletionRequest,
+    route: PricedRoute,
+    fallbacks: PricedRoute[] = [],
+  ): SpendEstimate {
+    const priceRequired = this.usdBudgetApplies(caller, endUser);
+    let dearest = estimateOf(request);
+    [route, ...fallbacks].forEach(({ provider, model }, index) => {
+      const price = this.pricing.price(provider, model);
+      if (!price && priceRequired) {
+        const param = index === 0 ? 'model' : 'x-fallback-models';
+        throw GatewayError.invalid(
+          param,
+          `${param}: "${provider}/${model}" has no price, and a daily USD budget (${budgetHolderOf(caller, endUser)}) cannot count what it costs; use a priced model (GET /v1/providers lists them) or ask the operator to price it in PRICING_FILE`,
+        );
+      }
+      const estimate = estimateOf(request, price);
+      if (estimate.costUsd > dearest.costUsd) dearest = estimate;
+    });
+    return dearest;
+  }
 
   /**
    * Counts the request against every window, takes a concurrency slot, reserves `estimate` (see
@@ -186,6 +224,15 @@ export class Limits {
     };
   }
 
+  /**
+   * Whether a USD budget judges a request of `caller` (and `endUser`): the caller's own, or its end
+   * user's when the request names one (without `x-end-user` no end-user budget applies). A gateway-wide
+   * USD budget joins here.
+   */
+  private usdBudgetApplies(caller: Caller, endUser: string | undefined): boolean {
+    return budgetsOf(caller, endUser)?.some((budget) => budget.costUsd !== undefined) ?? false;
+  }
+
   private windowsOf(caller: Caller, endUser: string | undefined): WindowSpec[] {
     const specs: WindowSpec[] = [];
     const callerLimits = {
@@ -232,6 +279,15 @@ function budgetOf(limits: CallerLimits): DayBudget {
     ...(limits.tokens_per_day !== undefined ? { tokens: limits.tokens_per_day } : {}),
     ...(limits.cost_usd_per_day !== undefined ? { costUsd: limits.cost_usd_per_day } : {}),
   };
+}
+
+/** Whose USD budget requires a price, for the 400's message. */
+function budgetHolderOf(caller: Caller, endUser: string | undefined): string {
+  const own = caller.limits.cost_usd_per_day !== undefined;
+  if (endUser !== undefined && caller.endUserLimits.cost_usd_per_day !== undefined) {
+    return own ? `caller "${caller.id}" and end user "${endUser}"` : `end user "${endUser}"`;
+  }
+  return `caller "${caller.id}"`;
 }
 
 function whoOf(scope: string, caller: Caller, endUser: string | undefined): string {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LlmProviderModule } from '@breakwater/llm-provider';
 import { BudgetLedger } from './budget-ledger';
 import { ConcurrencySlots } from './concurrency-slots';
 import { Limits } from './limits.service';
@@ -6,8 +7,12 @@ import { OutboundLimits } from './outbound-limits.service';
 import { Usage } from './usage.service';
 import { WindowLimiters } from './window-limiters';
 
-/** Limits, outbound quotas and usage; AppConfig, RedisConnections and Metrics come from global modules. */
+/**
+ * Limits, outbound quotas and usage; AppConfig, RedisConnections and Metrics come from global modules,
+ * the price table (what a USD budget needs) from LlmProviderModule.
+ */
 @Module({
+  imports: [LlmProviderModule],
   providers: [WindowLimiters, ConcurrencySlots, BudgetLedger, Limits, OutboundLimits, Usage],
   exports: [Limits, OutboundLimits, Usage],
 })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChainableCommander, Redis } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
+import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { usdString, utcDay, utcMonth } from './budget-rule';
 import { execAll } from './redis-pipeline';
@@ -38,8 +39,10 @@ type UsagePipeline = ChainableCommander & UsageCommands;
 
 /**
  * Per caller, per UTC day and month, per model: requests, cache hits, tokens in and out, cost in USD, in
- * Redis hashes with expiry. A request's increments are one script call (one command, one round trip).
- * While Redis is down they accumulate in this process and are written to Redis when it returns, so the
+ * Redis hashes with expiry. A model the gateway does not know (see Metrics.modelLabel) is booked as
+ * `other`, so a hash's fields, and what this process holds while Redis is down, are bounded by the known
+ * models whatever names a caller makes up. A request's increments are one script call (one command, one
+ * round trip). While Redis is down they accumulate in this process and are written to Redis when it returns, so the
  * shared totals catch up; a report meanwhile shows what this process holds.
  */
 @Injectable()
@@ -48,7 +51,10 @@ export class Usage {
   private readonly pending = new Map<string, { ttl: number; fields: Map<string, number> }>();
   private readonly client: Redis & UsageCommands;
 
-  constructor(private readonly redis: RedisConnections) {
+  constructor(
+    private readonly redis: RedisConnections,
+    private readonly metrics: Metrics,
+  ) {
     this.client = redis.client as Redis & UsageCommands;
     this.client.defineCommand('bwAddUsage', { lua: ADD_USAGE });
     redis.onTransition((available) => {
@@ -59,7 +65,9 @@ export class Usage {
   /** Books a provider answer (or a cache hit of one, which costs nothing) to its caller. */
   recordAnswer(callerId: string, answer: ProviderAnswer, cacheHit: boolean): Promise<void> {
     const { usage } = answer.completion;
-    return this.record(callerId, `${answer.provider}/${answer.model}`, {
+    const label = this.metrics.modelLabel(answer.provider, answer.model);
+    const model = label === OTHER_MODEL_LABEL ? label : `${answer.provider}/${label}`;
+    return this.record(callerId, model, {
       tokensIn: usage.prompt_tokens,
       tokensOut: usage.completion_tokens,
       costUsd: cacheHit ? 0 : answer.costUsd,
@@ -68,7 +76,7 @@ export class Usage {
   }
 
   /**
-   * Counts one answered request; `model` is `provider/model`. A cache hit counts as a request and a hit;
+   * Counts one answered request; `model` is `provider/model` of a known model, or `other`. A cache hit counts as a request and a hit;
    * pass the tokens it served and cost 0 (no provider was paid).
    */
   async record(callerId: string, model: string, entry: UsageEntry, now = new Date()): Promise<void> {

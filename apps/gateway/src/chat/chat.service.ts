@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CachePlan, CacheStatus, ResponseCache, plannedStatusOf } from '@breakwater/cache';
 import { Caller, ChatCompletion, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
-import { ModelRoute, Pricing, ProviderRegistry } from '@breakwater/llm-provider';
+import { ModelRoute, ProviderRegistry } from '@breakwater/llm-provider';
 import {
   AcceptedBody,
   IdempotencyStore,
@@ -9,14 +9,7 @@ import {
   LlmQueueProducer,
   WebhookTargets,
 } from '@breakwater/queue';
-import {
-  Admission,
-  Limits,
-  OutboundLimits,
-  RateLimitHeaders,
-  Usage,
-  estimateOf,
-} from '@breakwater/rate-limit';
+import { Admission, Limits, OutboundLimits, RateLimitHeaders, Usage } from '@breakwater/rate-limit';
 import { RequestDirectives } from './request-directives';
 
 export type ChatOutcome =
@@ -50,7 +43,8 @@ const ASYNC_POLL_SECONDS = 1;
 
 /**
  * The request path, one named call per step:
- *   idempotency → resolve model and fallbacks → limits (rate, concurrency, budget) → cache plan →
+ *   idempotency → resolve model and fallbacks → estimate (an unpriced model under a USD budget is 400)
+ *   → limits (rate, concurrency, budget) → cache plan →
  *   [async: queue] → cache or provider (registry: breaker, retries, structured output, fallbacks; the
  *   outbound quota before each attempt) → settle budget and usage.
  *   Provider unavailable: the queue (202 with a queue_id), or 503 in immediate mode. A queued request
@@ -60,7 +54,6 @@ const ASYNC_POLL_SECONDS = 1;
 export class ChatService {
   constructor(
     private readonly providers: ProviderRegistry,
-    private readonly pricing: Pricing,
     private readonly limits: Limits,
     private readonly outbound: OutboundLimits,
     private readonly cache: ResponseCache,
@@ -102,7 +95,7 @@ export class ChatService {
     );
     this.providers.assertResponseFormat(request);
     if (directives.callbackUrl) await this.webhooks.assertAllowed(directives.callbackUrl, caller);
-    const estimate = estimateOf(request, this.pricing.price(route.provider, route.model));
+    const estimate = this.limits.estimate(caller, directives.endUser, request, route, fallbacks);
     const admission = await this.limits.admit(
       caller,
       directives.endUser,
