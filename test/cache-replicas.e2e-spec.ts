@@ -7,6 +7,7 @@ import { CacheDirectives, ResponseCache, cacheKeyOf } from '@breakwater/cache';
 import { loadConfig } from '@breakwater/config';
 import { ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
+import { StructuredOutput } from '@breakwater/llm-provider';
 import { RedisConnections } from '@breakwater/redis';
 import { TestGateway, completionOf, postJson, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
@@ -243,7 +244,7 @@ describe('response cache shared by two replicas', () => {
     const config = loadConfig({ NODE_ENV: 'test', ...env.env });
     const connections = new RedisConnections(config);
     await connections.onModuleInit();
-    const worker = new ResponseCache(config, connections, new Metrics());
+    const worker = new ResponseCache(config, connections, new Metrics(), new StructuredOutput(config));
     try {
       const question = body(`queued ${randomUUID()}`);
       const caller = config.callers.list.find((c) => c.id === 'pipeline');

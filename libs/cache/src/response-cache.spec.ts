@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@breakwater/config';
 import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
-import { ProviderAnswer } from '@breakwater/llm-provider';
+import { ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { CacheDirectives } from './cache-directives';
@@ -17,7 +17,7 @@ const noRedis = {
 function cacheWith(env: Record<string, string> = {}): { cache: ResponseCache; metrics: Metrics } {
   const metrics = new Metrics();
   const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1', ...env });
-  return { cache: new ResponseCache(config, noRedis, metrics), metrics };
+  return { cache: new ResponseCache(config, noRedis, metrics, new StructuredOutput(config)), metrics };
 }
 
 function callerOf(enabled: boolean, namespace = 'ns'): Caller {

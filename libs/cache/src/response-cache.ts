@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
 import { Caller, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
-import { ProviderAnswer } from '@breakwater/llm-provider';
+import { ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { CacheBus, CacheEvent } from './cache-bus';
@@ -10,7 +10,6 @@ import { CacheEntry, answerOf, encodeEntry, entryOf } from './cache-entry';
 import { CACHE_KEY_PREFIX, namespacePrefixOf } from './cache-key';
 import { CachePlan, CacheStatus, planCache, plannedStatusOf } from './cache-plan';
 import { CacheSelection, CacheSelector, selectionOf } from './cache-selector';
-import { CachedAnswerValidator } from './cached-answer.validator';
 import { FirstTier } from './first-tier';
 import { SecondTier } from './second-tier';
 import { SingleFlight } from './single-flight';
@@ -38,13 +37,13 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
   private readonly secondTier: SecondTier;
   private readonly bus: CacheBus;
   private readonly flights: SingleFlight;
-  private readonly validator = new CachedAnswerValidator();
   private readonly staleMs: number;
 
   constructor(
     private readonly config: AppConfig,
     private readonly connections: RedisConnections,
     private readonly metrics: Metrics,
+    private readonly structured: StructuredOutput,
   ) {
     this.staleMs = config.cache.staleIfErrorSeconds * 1000;
     this.firstTier = new FirstTier(config.cache.l1MaxEntries, config.cache.l1MaxBytes);
@@ -200,9 +199,19 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     else await this.secondTier.set(plan.key, value, retainMs, event);
   }
 
+  /**
+   * An entry under a caller's own `x-cache-key` may have been written for another format: it answers only
+   * if it passes the check a fresh answer passes (the same bounded validators, RE2 patterns included).
+   */
   private usable(plan: CachePlan, entry: CacheEntry): boolean {
     if (!plan.responseFormat) return true;
-    return this.validator.accepts(plan.responseFormat, entry.completion.choices[0]?.message.content ?? null);
+    const content = entry.completion.choices[0]?.message.content ?? null;
+    try {
+      return this.structured.check(plan.responseFormat, content).ok;
+    } catch {
+      // The provider step refuses such a schema with a 400 before the cache is asked; never a hit.
+      return false;
+    }
   }
 
   private staleCapable(entry: CacheEntry, now = Date.now()): boolean {

@@ -35,6 +35,6 @@ const ADAPTERS = [
     ProviderRegistry,
     { provide: ReadinessDetails, useExisting: ProviderRegistry },
   ],
-  exports: [ProviderRegistry, Pricing],
+  exports: [ProviderRegistry, Pricing, StructuredOutput],
 })
 export class LlmProviderModule {}
