@@ -42,14 +42,13 @@ describe('PUBLISHED_KEY_SHA256', () => {
     );
   });
 
-  it.each<[string, string]>([
-    ['callers.example.yaml', example],
-    ['README.md', readme],
-    ...docs,
-  ])('holds every key shown in %s', (_file, text) => {
-    const missing = keysShownIn(text).filter((key) => !PUBLISHED_KEY_SHA256.includes(sha256Hex(key)));
-    expect(missing).toEqual([]);
-  });
+  it.each<[string, string]>([['callers.example.yaml', example], ['README.md', readme], ...docs])(
+    'holds every key shown in %s',
+    (_file, text) => {
+      const missing = keysShownIn(text).filter((key) => !PUBLISHED_KEY_SHA256.includes(sha256Hex(key)));
+      expect(missing).toEqual([]);
+    },
+  );
 
   it('holds every key and key_sha256 of callers.example.yaml', () => {
     const { callers } = parse(example) as ExampleFile;
