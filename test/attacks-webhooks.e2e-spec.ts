@@ -9,7 +9,7 @@ import { eventually } from './helpers/eventually';
 import { TestGateway, errorOf, postJson, startGateway } from './helpers/gateway';
 import { watchLiveness } from './helpers/liveness';
 
-const ASSESSOR = { authorization: 'Bearer assessor-key-01' };
+const ASSESSOR = { authorization: 'Bearer assessor-key-0001' };
 const SECRET = 'assessor-webhook-secret-0001';
 const PUBLIC_ADDRESS = '93.184.215.14';
 const ask = (content: string) => ({ model: 'mock/echo', messages: [{ role: 'user', content }] });
