@@ -1,3 +1,4 @@
+import { Usage } from '@breakwater/rate-limit';
 import { TestGateway, errorOf, postJson, startGateway } from './helpers/gateway';
 import { watchLiveness } from './helpers/liveness';
 import { RedisServer, startRedis } from './helpers/redis-server';
@@ -134,5 +135,57 @@ describe('finding 8: input that used to answer 500 (or throw after the provider 
     const response = await postJson(chatUrl(), VALID, AUTH);
     expect(response.status).toBe(200);
     expect(response.headers.get('x-model')).toBe('echo');
+  });
+});
+
+describe('finding 11: a batch item that fails with an internal error is logged with its stack, as a single request is', () => {
+  let redis: RedisServer;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    gateway = await startGateway({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await redis.stop();
+  });
+
+  /** A bug nobody has found yet, injected where the request path records usage after the answer. */
+  function breakUsageOnce(): void {
+    const usage = gateway.app.get(Usage);
+    jest.spyOn(usage, 'recordAnswer').mockRejectedValueOnce(new TypeError('usage ledger bug #4711'));
+  }
+
+  const errorLines = (requestId: string) =>
+    gateway.logs.filter((line) => line.request_id === requestId && line.err !== undefined);
+
+  it('logs the single endpoint’s 500 with its stack (the reference behaviour)', async () => {
+    breakUsageOnce();
+    const response = await postJson(`${gateway.url}/v1/chat/completions`, VALID, {
+      ...AUTH,
+      'x-request-id': 'single-internal-1',
+    });
+    expect(response.status).toBe(500);
+    const [line] = errorLines('single-internal-1');
+    expect((line.err as { stack?: string }).stack).toContain('usage ledger bug #4711');
+  });
+
+  it('answers the item 500 INTERNAL without internals and logs it with its stack and index', async () => {
+    breakUsageOnce();
+    const response = await postJson(
+      `${gateway.url}/v1/batch`,
+      { requests: [{ ...VALID, messages: [{ role: 'user', content: 'first' }] }] },
+      { ...AUTH, 'x-request-id': 'batch-internal-1' },
+    );
+    expect(response.status).toBe(200);
+    const { results } = (await response.json()) as { results: { status: number; body: unknown }[] };
+    expect(results[0].status).toBe(500);
+    expect(results[0].body).toMatchObject({ error: { code: 'INTERNAL' }, request_id: 'batch-internal-1' });
+    expect(JSON.stringify(results[0].body)).not.toContain('4711');
+    const lines = errorLines('batch-internal-1');
+    expect(lines).toHaveLength(1);
+    expect((lines[0].err as { stack?: string }).stack).toMatch(/usage ledger bug #4711\n\s+at /);
+    expect(lines[0].batch_item).toBe(0);
   });
 });

@@ -42,6 +42,8 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
   const app = await NestFactory.create<NestFastifyApplication>(module as Type, adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // The bounded JSON parser installed below is the only body parser (Nest's own would replace it at init).
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
