@@ -110,7 +110,7 @@ describe('finding 8: input that used to answer 500 (or throw after the provider 
     await expectInvalid(await postJson(chatUrl(), nestedBody(65), AUTH), 'body');
   });
 
-  it('counts depth wherever it hides: content parts, tools, tool_choice, strings that look like brackets', async () => {
+  it('counts depth wherever it hides (content parts, tool parameters) but not brackets inside strings', async () => {
     const deep = JSON.parse(`${'['.repeat(70)}${']'.repeat(70)}`) as unknown;
     const parts = { ...VALID, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', deep }] }] };
     await expectInvalid(await postJson(chatUrl(), parts, AUTH), 'body');
