@@ -1,5 +1,21 @@
 import { ChatCompletionRequest } from '@breakwater/contracts';
+import fc from 'fast-check';
 import { canonicalJson, cacheKeyOf, customCacheKeyOf, sha256Hex } from './cache-key';
+
+/** The recursive serialiser keys were built with before: the iterative one must write the same text. */
+function recursiveCanonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    return value === undefined ? 'null' : JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(recursiveCanonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const members: string[] = [];
+  for (const name of Object.keys(record).sort()) {
+    const member = record[name];
+    if (member !== undefined) members.push(`${JSON.stringify(name)}:${recursiveCanonicalJson(member)}`);
+  }
+  return `{${members.join(',')}}`;
+}
 
 const base: ChatCompletionRequest = {
   model: 'openai/gpt-4o-mini',
@@ -118,6 +134,23 @@ describe('customCacheKeyOf', () => {
 });
 
 describe('canonicalJson', () => {
+  it('writes what the recursive serialiser wrote, so existing keys still match, for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 6 }), fc.anything({ maxDepth: 4 })), (value) => {
+        expect(canonicalJson(value)).toBe(recursiveCanonicalJson(value));
+      }),
+      { seed: 11_008, numRuns: 1_000 },
+    );
+  });
+
+  it('serialises 100,000 levels of nesting (50,000 arrays and objects each) without overflowing the stack', () => {
+    let deep: unknown = 'x';
+    for (let level = 0; level < 50_000; level++) deep = [{ a: deep }];
+    const text = canonicalJson(deep);
+    expect(text.startsWith('[{"a":[{"a":')).toBe(true);
+    expect(text.length).toBe(50_000 * '[{"a":}]'.length + 3);
+  });
+
   it('sorts keys, drops undefined members and keeps array order', () => {
     expect(canonicalJson({ b: 1, a: [3, { d: undefined, c: null }], e: 'x' })).toBe(
       '{"a":[3,{"c":null}],"b":1,"e":"x"}',

@@ -86,19 +86,46 @@ export function canonicalRequest(provider: string, model: string, request: ChatC
   return canonicalJson(canonical);
 }
 
-/** JSON with object keys sorted at every depth and `undefined` members dropped. */
+/** A value still to write, or text to write as it is (brackets, commas, member names). */
+type Pending = { value: unknown } | { text: string };
+
+/**
+ * JSON with object keys sorted at every depth and `undefined` members dropped. Written with a work
+ * stack instead of recursion: the request is the caller's, and its depth must never decide whether the
+ * key can be computed (bodies are bounded by MAX_JSON_DEPTH at parse; this holds without that bound).
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    return value === undefined ? 'null' : JSON.stringify(value);
+  const out: string[] = [];
+  const pending: Pending[] = [{ value }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if ('text' in next) {
+      out.push(next.text);
+      continue;
+    }
+    const current = next.value;
+    if (current === null || typeof current !== 'object') {
+      out.push(current === undefined ? 'null' : JSON.stringify(current));
+    } else if (Array.isArray(current)) {
+      out.push('[');
+      pending.push({ text: ']' });
+      for (let index = current.length - 1; index >= 0; index--) {
+        pending.push({ value: current[index] });
+        if (index > 0) pending.push({ text: ',' });
+      }
+    } else {
+      const record = current as Record<string, unknown>;
+      const names = Object.keys(record)
+        .filter((name) => record[name] !== undefined)
+        .sort();
+      out.push('{');
+      pending.push({ text: '}' });
+      for (let index = names.length - 1; index >= 0; index--) {
+        pending.push({ value: record[names[index]] });
+        pending.push({ text: `${index > 0 ? ',' : ''}${JSON.stringify(names[index])}:` });
+      }
+    }
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const name of Object.keys(record).sort()) {
-    const member = record[name];
-    if (member !== undefined) members.push(`${JSON.stringify(name)}:${canonicalJson(member)}`);
-  }
-  return `{${members.join(',')}}`;
+  return out.join('');
 }
 
 function canonicalMessage(message: ChatMessage): ChatMessage {

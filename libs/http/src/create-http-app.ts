@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@breakwater/config';
 import { Metrics, RequestLog } from '@breakwater/observability';
+import { installBoundedJsonParser } from './bounded-json.parser';
 import { ContractExceptionFilter } from './contract-exception.filter';
 
 const MAX_REQUEST_ID_LENGTH = 128;
@@ -41,6 +42,8 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
   const app = await NestFactory.create<NestFastifyApplication>(module as Type, adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // The bounded JSON parser installed below is the only body parser (Nest's own would replace it at init).
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ContractExceptionFilter(bodyLimit));
@@ -68,5 +71,6 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
   });
   // JSON only: a text/plain body is 415, not a string for validation to puzzle over.
   fastify.removeContentTypeParser('text/plain');
+  installBoundedJsonParser(fastify, config.http.maxJsonDepth);
   return app;
 }

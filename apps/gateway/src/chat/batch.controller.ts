@@ -5,7 +5,7 @@ import { validate } from 'class-validator';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { flattenValidationErrors } from '@breakwater/config';
 import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
-import { errorBody, toGatewayError } from '@breakwater/http';
+import { contractErrorOf, errorBody } from '@breakwater/http';
 import { AppConfig } from '@breakwater/config';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
@@ -80,7 +80,9 @@ export class BatchController {
         ? { status: 202, body: outcome.accepted }
         : { status: 200, body: outcome.completion };
     } catch (exception) {
-      const { error } = toGatewayError(exception, this.config.http.maxBodyBytes);
+      const error = contractErrorOf(exception, this.config.http.maxBodyBytes, context.requestId, {
+        batch_item: index,
+      });
       return { status: error.status, body: errorBody(error, context.requestId) };
     }
   }

@@ -2,6 +2,7 @@ import { IncomingHttpHeaders } from 'node:http';
 import { CacheDirectives, cacheDirectivesOf } from '@breakwater/cache';
 import { GatewayError } from '@breakwater/contracts';
 import { endUserOf } from '@breakwater/rate-limit';
+import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_RULE, isModelName } from './dto/model-name';
 
 export const PROCESSING_MODES = ['queue_if_unavailable', 'immediate', 'async'] as const;
 export type ProcessingMode = (typeof PROCESSING_MODES)[number];
@@ -47,6 +48,13 @@ export function directivesOf(headers: IncomingHttpHeaders): RequestDirectives {
     throw GatewayError.invalid(
       'x-fallback-models',
       `x-fallback-models lists at most ${MAX_FALLBACKS} models`,
+    );
+  }
+  const badModel = fallbackModels.findIndex((name) => !isModelName(name));
+  if (badModel !== -1) {
+    throw GatewayError.invalid(
+      'x-fallback-models',
+      `x-fallback-models entry ${badModel + 1} must hold ${MODEL_NAME_RULE}, up to ${MAX_MODEL_NAME_LENGTH} characters`,
     );
   }
   const callbackUrl = single(headers, 'x-callback-url')?.trim() || undefined;

@@ -5,23 +5,31 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsNumber,
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
   MinLength,
   Validate,
+  ValidateIf,
   ValidateNested,
   ValidationArguments,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { CHAT_ROLES, ChatCompletionRequest, ChatMessage, ResponseFormat } from '@breakwater/contracts';
+import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './model-name';
+
+/** OpenAI's own limit; every adapter maps each tool, so the count bounds their work too. */
+export const MAX_TOOLS = 128;
+const TOOL_CHOICES = ['none', 'auto', 'required'];
 
 @ValidatorConstraint({ name: 'messageContent' })
 class MessageContentConstraint implements ValidatorConstraintInterface {
@@ -55,6 +63,57 @@ class StopConstraint implements ValidatorConstraintInterface {
   }
 }
 
+/** The adapters read `function.name` of an object choice; any other shape would be a TypeError there. */
+@ValidatorConstraint({ name: 'toolChoice' })
+class ToolChoiceConstraint implements ValidatorConstraintInterface {
+  validate(choice: unknown): boolean {
+    if (typeof choice === 'string') return TOOL_CHOICES.includes(choice);
+    if (typeof choice !== 'object' || choice === null || Array.isArray(choice)) return false;
+    const { type, function: named } = choice as { type?: unknown; function?: unknown };
+    if (type !== 'function' || typeof named !== 'object' || named === null) return false;
+    const { name } = named as { name?: unknown };
+    return typeof name === 'string' && name.length > 0 && name.length <= 128;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property} must be one of ${TOOL_CHOICES.join(', ')} or {"type": "function", "function": {"name": "<tool name>"}}`;
+  }
+}
+
+export class FunctionCallDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(128) name!: string;
+  @ApiProperty({ description: 'The arguments as JSON text.' }) @IsString() arguments!: string;
+}
+
+export class ToolCallDto {
+  @ApiProperty() @IsString() @MaxLength(256) id!: string;
+  @ApiProperty({ enum: ['function'] }) @IsIn(['function']) type!: 'function';
+  @ApiProperty({ type: FunctionCallDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => FunctionCallDto)
+  function!: FunctionCallDto;
+}
+
+export class FunctionDefinitionDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(128) name!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() description?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  parameters?: Record<string, unknown>;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() strict?: boolean;
+}
+
+export class ToolDto {
+  @ApiProperty({ enum: ['function'] }) @IsIn(['function']) type!: 'function';
+  @ApiProperty({ type: FunctionDefinitionDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => FunctionDefinitionDto)
+  function!: FunctionDefinitionDto;
+}
+
 export class MessageDto implements ChatMessage {
   @ApiProperty({ enum: CHAT_ROLES })
   @IsIn(CHAT_ROLES)
@@ -65,11 +124,14 @@ export class MessageDto implements ChatMessage {
   content!: ChatMessage['content'];
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() tool_call_id?: string;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) tool_call_id?: string;
+  @ApiPropertyOptional({ type: [ToolCallDto] })
   @IsOptional()
   @IsArray()
-  tool_calls?: ChatMessage['tool_calls'];
+  @ArrayMaxSize(MAX_TOOLS)
+  @ValidateNested({ each: true })
+  @Type(() => ToolCallDto)
+  tool_calls?: ToolCallDto[];
 }
 
 export class JsonSchemaDto {
@@ -87,8 +149,9 @@ export class ResponseFormatDto {
   @IsIn(['text', 'json_object', 'json_schema'])
   type!: ResponseFormat['type'];
 
-  @ApiPropertyOptional({ type: JsonSchemaDto })
-  @IsOptional()
+  @ApiPropertyOptional({ type: JsonSchemaDto, description: 'Required when type is json_schema.' })
+  @ValidateIf((format: ResponseFormatDto) => format.type === 'json_schema' || format.json_schema != null)
+  @IsDefined({ message: 'json_schema is required when response_format.type is json_schema' })
   @ValidateNested()
   @Type(() => JsonSchemaDto)
   json_schema?: JsonSchemaDto;
@@ -99,10 +162,13 @@ export class ChatCompletionRequestDto implements ChatCompletionRequest {
   @ApiProperty({
     example: 'mock/echo',
     description: "`provider/model`, or a bare name routed to DEFAULT_MODEL's provider",
+    maxLength: MAX_MODEL_NAME_LENGTH,
+    pattern: MODEL_NAME_PATTERN.source,
   })
   @IsString()
   @MinLength(1)
-  @MaxLength(256)
+  @MaxLength(MAX_MODEL_NAME_LENGTH)
+  @Matches(MODEL_NAME_PATTERN, { message: `model must hold ${MODEL_NAME_RULE}` })
   model!: string;
 
   @ApiProperty({ type: [MessageDto] })
@@ -148,11 +214,17 @@ export class ChatCompletionRequestDto implements ChatCompletionRequest {
   @Type(() => ResponseFormatDto)
   response_format?: ResponseFormatDto & ResponseFormat;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  @ApiPropertyOptional({ type: [ToolDto], maxItems: MAX_TOOLS })
   @IsOptional()
   @IsArray()
-  tools?: ChatCompletionRequest['tools'];
-  @ApiPropertyOptional() @IsOptional() tool_choice?: unknown;
+  @ArrayMaxSize(MAX_TOOLS)
+  @ValidateNested({ each: true })
+  @Type(() => ToolDto)
+  tools?: ToolDto[];
+  @ApiPropertyOptional({ oneOf: [{ type: 'string', enum: TOOL_CHOICES }, { type: 'object' }] })
+  @IsOptional()
+  @Validate(ToolChoiceConstraint)
+  tool_choice?: unknown;
 
   @ApiPropertyOptional({ description: 'Streaming is not supported: omit it or send false.' })
   @IsOptional()

@@ -1,5 +1,6 @@
 import Ajv from 'ajv';
 import { CHAT_ROLES } from '@breakwater/contracts';
+import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_SOURCE } from './model-name';
 
 const NUMBER = (minimum: number, maximum: number) => ({ type: 'number', minimum, maximum });
 const POSITIVE_INT = { type: 'integer', minimum: 1 };
@@ -17,7 +18,7 @@ const FAST_SCHEMA = {
   type: 'object',
   required: ['model', 'messages'],
   properties: {
-    model: { type: 'string', minLength: 1, maxLength: 256 },
+    model: { type: 'string', minLength: 1, maxLength: MAX_MODEL_NAME_LENGTH, pattern: MODEL_NAME_SOURCE },
     messages: {
       type: 'array',
       minItems: 1,

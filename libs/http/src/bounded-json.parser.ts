@@ -1,0 +1,61 @@
+import { FastifyInstance } from 'fastify';
+import { GatewayError } from '@breakwater/contracts';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+/**
+ * True when `json` nests objects and arrays more than `maxDepth` deep. One pass over the characters,
+ * with no recursion and no allocation, so a hostile body costs its length and nothing more. Brackets
+ * inside strings (escaped quotes included) do not count. Text that is not JSON may be judged either
+ * way: the parser refuses it regardless.
+ */
+export function nestsDeeperThan(json: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < json.length; index++) {
+    const char = json.charCodeAt(index);
+    if (inString) {
+      if (char === BACKSLASH) index++;
+      else if (char === QUOTE) inString = false;
+    } else if (char === QUOTE) {
+      inString = true;
+    } else if (char === OPEN_OBJECT || char === OPEN_ARRAY) {
+      if (++depth > maxDepth) return true;
+    } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * Replaces Fastify's application/json parser with the same parser behind a depth check. Everything
+ * after parsing (the validation pipe, class-transformer, the cache key, provider mappings, the queue's
+ * serialisation) walks bodies recursively, so a body nested thousands deep would overflow the stack
+ * there as a 500; refused here, it is a 400 before any of them sees it. Fastify's own parser stays in
+ * charge of the rest: secure-json-parse with the server's `__proto__` and `constructor` handling, the
+ * empty-body and malformed-JSON errors, and the body limit (413), which applies before parsing.
+ */
+export function installBoundedJsonParser(fastify: FastifyInstance, maxDepth: number): void {
+  const { onProtoPoisoning, onConstructorPoisoning } = fastify.initialConfig;
+  const parse = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser<string>('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (nestsDeeperThan(body, maxDepth)) {
+      done(
+        GatewayError.invalid(
+          'body',
+          `request body nests objects and arrays deeper than MAX_JSON_DEPTH (${maxDepth})`,
+        ),
+        undefined,
+      );
+      return;
+    }
+    void parse(request, body, done);
+  });
+}
