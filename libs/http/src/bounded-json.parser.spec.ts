@@ -38,6 +38,6 @@ describe('nestsDeeperThan', () => {
     const started = performance.now();
     expect(nestsDeeperThan(deep, 64)).toBe(true);
     expect(nestsDeeperThan(`["${'x'.repeat(1_000_000)}"]`, 64)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
