@@ -78,15 +78,10 @@ describe('CompletionStep against real Redis', () => {
     const routing = step.resolve(request, []);
     const plan = cache.plan(caller, request, routing.route, { mode: 'default' });
     const calls = stub.server.requests.length;
+    const work = { callerId: caller.id, request, routing, cachePlan: plan };
 
     const missHold = recordingHold();
-    const miss = await step.complete({
-      callerId: caller.id,
-      request,
-      routing,
-      cachePlan: plan,
-      budget: missHold,
-    });
+    const miss = await step.complete({ ...work, budget: missHold });
     expect(miss.cache).toBe('MISS');
     expect(stub.server.requests.length).toBe(calls + 1);
     // Nothing is booked before settle(): a streamed answer settles only once it has been sent.
@@ -97,13 +92,7 @@ describe('CompletionStep against real Redis', () => {
     expect(missHold.settled).toEqual([{ tokens: 20, costUsd: miss.costUsd }]);
 
     const hitHold = recordingHold();
-    const hit = await step.complete({
-      callerId: caller.id,
-      request,
-      routing,
-      cachePlan: plan,
-      budget: hitHold,
-    });
+    const hit = await step.complete({ ...work, budget: hitHold });
     await hit.settle();
     expect(hit.cache).toBe('HIT');
     expect(hit.answer.completion.choices[0].message.content).toBe('an answer');
