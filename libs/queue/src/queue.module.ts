@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { CacheModule } from '@breakwater/cache';
+import { CompletionModule } from '@breakwater/completion';
 import { ReadinessGate } from '@breakwater/health';
 import { LlmProviderModule } from '@breakwater/llm-provider';
 import { RateLimitModule } from '@breakwater/rate-limit';
@@ -31,7 +32,7 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      imports: [LlmProviderModule, CacheModule, RateLimitModule],
+      imports: [LlmProviderModule, CacheModule, RateLimitModule, CompletionModule],
       providers: [
         QueueConnections,
         JobEvents,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CacheModule } from '@breakwater/cache';
-import { LlmProviderModule } from '@breakwater/llm-provider';
+import { CompletionModule } from '@breakwater/completion';
 import { RateLimitModule } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
 import { BatchController } from './batch.controller';
@@ -8,7 +8,7 @@ import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 
 @Module({
-  imports: [LlmProviderModule, CacheModule, RateLimitModule],
+  imports: [CompletionModule, CacheModule, RateLimitModule],
   providers: [ChatService, CallerGuard],
   controllers: [ChatController, BatchController],
 })

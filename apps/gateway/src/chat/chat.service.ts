@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CachePlan, CacheStatus, ResponseCache, plannedStatusOf } from '@breakwater/cache';
+import { CompletionStep, Routing } from '@breakwater/completion';
 import { Caller, ChatCompletion, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
-import { ModelRoute, ProviderRegistry } from '@breakwater/llm-provider';
 import {
   AcceptedBody,
   IdempotencyStore,
@@ -9,7 +9,7 @@ import {
   LlmQueueProducer,
   WebhookTargets,
 } from '@breakwater/queue';
-import { Admission, Limits, OutboundLimits, RateLimitHeaders, Usage } from '@breakwater/rate-limit';
+import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { RequestDirectives } from './request-directives';
 
 export type ChatOutcome =
@@ -32,8 +32,7 @@ interface Step {
   request: ChatCompletionRequest;
   directives: RequestDirectives;
   context: RequestContext;
-  route: ModelRoute;
-  fallbacks: ModelRoute[];
+  routing: Routing;
   admission: Admission;
   plan: CachePlan;
 }
@@ -43,24 +42,23 @@ const ASYNC_POLL_SECONDS = 1;
 
 /**
  * The request path, one named call per step:
- *   idempotency → resolve model and fallbacks → estimate (an unpriced model under a USD budget is 400)
- *   → limits (rate, concurrency, budget) → cache plan →
- *   [async: queue] → cache or provider (registry: breaker, retries, structured output, fallbacks; the
- *   outbound quota before each attempt) → settle budget and usage.
+ *   idempotency → resolve model, fallbacks and response format → estimate (an unpriced model under a
+ *   USD budget is 400) → limits (rate, concurrency, budget) → cache plan → [async: queue] →
+ *   cache or provider (registry: breaker, retries, structured output, fallbacks; the outbound quota
+ *   before each attempt) → settle budget and usage. Resolve, cache, provider and settle are the
+ *   CompletionStep, which a queued job runs too.
  *   Provider unavailable: the queue (202 with a queue_id), or 503 in immediate mode. A queued request
  *   hands its budget reservation and cache plan to the job, which settles them when it ends.
  */
 @Injectable()
 export class ChatService {
   constructor(
-    private readonly providers: ProviderRegistry,
+    private readonly completion: CompletionStep,
     private readonly limits: Limits,
-    private readonly outbound: OutboundLimits,
     private readonly cache: ResponseCache,
     private readonly queue: LlmQueueProducer,
     private readonly idempotency: IdempotencyStore,
     private readonly webhooks: WebhookTargets,
-    private readonly usage: Usage,
   ) {}
 
   async complete(
@@ -89,12 +87,9 @@ export class ChatService {
     directives: RequestDirectives,
     context: RequestContext,
   ): Promise<ChatOutcome> {
-    const route = this.providers.resolve(request.model);
-    const fallbacks = directives.fallbackModels.map((model) =>
-      this.providers.resolve(model, 'x-fallback-models'),
-    );
-    this.providers.assertResponseFormat(request);
+    const routing = this.completion.resolve(request, directives.fallbackModels);
     if (directives.callbackUrl) await this.webhooks.assertAllowed(directives.callbackUrl, caller);
+    const { route, fallbacks } = routing;
     const estimate = this.limits.estimate(caller, directives.endUser, request, route, fallbacks);
     const admission = await this.limits.admit(
       caller,
@@ -105,7 +100,7 @@ export class ChatService {
     try {
       const plan = this.cache.plan(caller, request, route, directives.cache);
       context.onCacheStatus?.(plannedStatusOf(plan));
-      const step: Step = { caller, request, directives, context, route, fallbacks, admission, plan };
+      const step: Step = { caller, request, directives, context, routing, admission, plan };
       if (directives.processingMode === 'async') {
         return await this.enqueue(step, 'async mode: queued as requested', ASYNC_POLL_SECONDS);
       }
@@ -124,23 +119,19 @@ export class ChatService {
   }
 
   private async answer(step: Step): Promise<ChatOutcome> {
-    const { answer, status } = await this.cache.through(step.plan, () =>
-      this.providers.complete(step.route, step.request, {
-        fallbacks: step.fallbacks,
-        signal: step.context.signal,
-        beforeAttempt: (provider) => this.outbound.take(provider),
-      }),
-    );
-    step.context.onCacheStatus?.(status);
-    const cacheHit = status === 'HIT' || status === 'STALE';
-    const tokens = cacheHit ? 0 : answer.completion.usage.total_tokens;
+    const done = await this.completion.complete({
+      callerId: step.caller.id,
+      request: step.request,
+      routing: step.routing,
+      cachePlan: step.plan,
+      budget: step.admission,
+      signal: step.context.signal,
+    });
+    step.context.onCacheStatus?.(done.cache);
     // Settled before answering, so the caller's next request is judged on this one's real spend.
-    await Promise.all([
-      step.admission.settle({ tokens, costUsd: cacheHit ? 0 : answer.costUsd }),
-      this.usage.recordAnswer(step.caller.id, answer, cacheHit),
-    ]);
-    const { completion, provider, model, costUsd } = answer;
-    return { kind: 'answered', completion, provider, model, costUsd: cacheHit ? 0 : costUsd };
+    await done.settle();
+    const { completion, provider, model } = done.answer;
+    return { kind: 'answered', completion, provider, model, costUsd: done.costUsd };
   }
 
   private async enqueue(step: Step, reason: string, retryAfterSeconds: number): Promise<ChatOutcome> {

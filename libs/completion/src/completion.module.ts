@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CacheModule } from '@breakwater/cache';
+import { LlmProviderModule } from '@breakwater/llm-provider';
+import { RateLimitModule } from '@breakwater/rate-limit';
+import { CompletionStep } from './completion.step';
+
+/** The completion step; AppConfig, RedisConnections and Metrics come from global modules. */
+@Module({
+  imports: [LlmProviderModule, CacheModule, RateLimitModule],
+  providers: [CompletionStep],
+  exports: [CompletionStep],
+})
+export class CompletionModule {}

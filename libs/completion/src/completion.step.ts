@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { CachePlan, CacheStatus, CachedResult, ResponseCache } from '@breakwater/cache';
+import { ChatCompletionRequest } from '@breakwater/contracts';
+import { ModelRoute, ProviderAnswer, ProviderRegistry } from '@breakwater/llm-provider';
+import { BudgetReservation, Limits, OutboundLimits, SpendEstimate, Usage } from '@breakwater/rate-limit';
+
+/** Where a request goes: the model it asked for and its fallbacks, resolved. */
+export interface Routing {
+  route: ModelRoute;
+  fallbacks: ModelRoute[];
+}
+
+/**
+ * Who holds a request's budget reservation until the answer's real spend is known: the request's
+ * Admission on the request path, a handed-over reservation in a queued job (CompletionStep.heldBudget).
+ */
+export interface BudgetHold {
+  settle(actual: SpendEstimate): Promise<void>;
+  cancel(): Promise<void>;
+}
+
+/** One completion to produce: what was asked, where it goes, how it is cached and whose budget pays. */
+export interface CompletionWork {
+  callerId: string;
+  request: ChatCompletionRequest;
+  routing: Routing;
+  /** As the request planned it; without one the cache takes no part (BYPASS). */
+  cachePlan?: CachePlan;
+  budget: BudgetHold;
+  /** Aborts the provider step: the client went away. */
+  signal?: AbortSignal;
+}
+
+/** An answer not yet accounted for: `settle()` books it once it has been delivered. */
+export interface Completion {
+  answer: ProviderAnswer;
+  cache: CacheStatus;
+  /** What the caller is charged: nothing when the cache answered. */
+  costUsd: number;
+  /** Settles the budget with the real spend and records usage; call it once. */
+  settle(): Promise<void>;
+}
+
+/**
+ * The completion step that a synchronous request and a queued job share: resolve → cache through →
+ * provider (ProviderRegistry: breakers, retries, structured output, fallbacks; the outbound quota before
+ * every attempt) → settle budget and usage. What differs between the two callers is a parameter (the
+ * signal, the cache plan, the budget hold), never a branch on who called.
+ *
+ * Booking is a separate `settle()` so that an answer delivered piece by piece (a stream) is booked only
+ * once it has been sent; a whole answer settles before it is returned, so the caller's next request is
+ * judged on this one's real spend.
+ */
+@Injectable()
+export class CompletionStep {
+  constructor(
+    private readonly providers: ProviderRegistry,
+    private readonly cache: ResponseCache,
+    private readonly limits: Limits,
+    private readonly outbound: OutboundLimits,
+    private readonly usage: Usage,
+  ) {}
+
+  /** Throws 400 naming `model`, `x-fallback-models` or the response format's schema. */
+  resolve(request: ChatCompletionRequest, fallbackModels: string[]): Routing {
+    const route = this.providers.resolve(request.model);
+    const fallbacks = fallbackModels.map((model) => this.providers.resolve(model, 'x-fallback-models'));
+    this.providers.assertResponseFormat(request);
+    return { route, fallbacks };
+  }
+
+  /** The answer, from the cache or the provider; throws what the provider step throws, having booked nothing. */
+  async complete(work: CompletionWork): Promise<Completion> {
+    const call = () =>
+      this.providers.complete(work.routing.route, work.request, {
+        fallbacks: work.routing.fallbacks,
+        signal: work.signal,
+        beforeAttempt: (provider) => this.outbound.take(provider),
+      });
+    const { answer, status }: CachedResult = work.cachePlan
+      ? await this.cache.through(work.cachePlan, call)
+      : { answer: await call(), status: 'BYPASS' };
+    const cacheHit = status === 'HIT' || status === 'STALE';
+    const spent = cacheHit
+      ? { tokens: 0, costUsd: 0 }
+      : { tokens: answer.completion.usage.total_tokens, costUsd: answer.costUsd };
+    return {
+      answer,
+      cache: status,
+      costUsd: spent.costUsd,
+      settle: async () => {
+        await Promise.all([
+          work.budget.settle(spent),
+          this.usage.recordAnswer(work.callerId, answer, cacheHit),
+        ]);
+      },
+    };
+  }
+
+  /** The hold of a reservation handed over to a queued job (none: a hold that does nothing). */
+  heldBudget(reservation: BudgetReservation | undefined): BudgetHold {
+    if (!reservation) return { settle: async () => undefined, cancel: async () => undefined };
+    return {
+      settle: (actual) => this.limits.settle(reservation, actual),
+      cancel: () => this.limits.cancel(reservation),
+    };
+  }
+}
