@@ -8,7 +8,10 @@ import { MockAdapter } from './adapters/mock.adapter';
 import { OpenAiAdapter } from './adapters/openai/openai.adapter';
 import { OpenRouterAdapter } from './adapters/openrouter/openrouter.adapter';
 import { ProviderRegistry } from './llm-provider.registry';
+import { ModelRouter } from './model-router';
 import { Pricing } from './pricing';
+import { ProviderCaller } from './provider-caller';
+import { ProviderMetrics } from './provider-metrics';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { StructuredOutput } from './structured-output';
 
@@ -32,6 +35,9 @@ const ADAPTERS = [
     CircuitBreakers,
     StructuredOutput,
     Pricing,
+    ModelRouter,
+    ProviderMetrics,
+    ProviderCaller,
     ProviderRegistry,
     { provide: ReadinessDetails, useExisting: ProviderRegistry },
   ],

@@ -1,0 +1,172 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@breakwater/config';
+import {
+  ChatCompletion,
+  ChatCompletionRequest,
+  ChatMessage,
+  GatewayError,
+  ProviderId,
+} from '@breakwater/contracts';
+import { ModelRoute } from './model-router';
+import { ProviderError } from './provider-error';
+import { PricedCompletion, ProviderMetrics } from './provider-metrics';
+import { isBreakerRejection } from './resilience/breaker-rejection';
+import { CircuitBreakers } from './resilience/circuit-breakers';
+import { CircuitOpenError } from './resilience/circuit-open.error';
+import { backoffDelayMs } from './resilience/retry-policy';
+import { StructuredOutput } from './structured-output';
+
+/** A provider's answer as the gateway returns it (model `provider/model`), with what all its attempts cost. */
+export interface ProviderAnswer {
+  completion: ChatCompletion;
+  provider: ProviderId;
+  model: string;
+  costUsd: number;
+  attempts: number;
+}
+
+export interface CompletionOptions {
+  /** Aborts everything (the client went away). */
+  signal?: AbortSignal;
+  /** Tried in order, synchronously, when the route before is unavailable. */
+  fallbacks?: ModelRoute[];
+  /**
+   * Called before every attempt on a provider (retries and fallbacks included); may throw a
+   * ProviderHeldError to hold the call back (the gateway's outbound quota lives in rate-limit).
+   */
+  beforeAttempt?: (provider: ProviderId) => Promise<void>;
+}
+
+/**
+ * The call loop: per route up to RETRY_MAX_ATTEMPTS attempts through the provider's circuit breaker,
+ * each with its own LLM_TIMEOUT_SECONDS signal, all inside REQUEST_TIMEOUT_SECONDS. Transient failures
+ * back off (full jitter, Retry-After as a floor); permanent ones end at once as PROVIDER_ERROR (502); a
+ * structured answer that fails its schema is retried with the validation errors in the conversation. A
+ * route that stays unavailable hands over to the next fallback; the last one's PROVIDER_UNAVAILABLE (503)
+ * is what the caller (or the queue) sees. Only unavailability hands over: a PROVIDER_ERROR (a 4xx, or
+ * answers that never matched their schema) is the caller's to see, not a reason to pay another provider.
+ */
+@Injectable()
+export class ProviderCaller {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly breakers: CircuitBreakers,
+    private readonly structured: StructuredOutput,
+    private readonly metrics: ProviderMetrics,
+  ) {}
+
+  async complete(
+    route: ModelRoute,
+    request: ChatCompletionRequest,
+    options: CompletionOptions = {},
+  ): Promise<ProviderAnswer> {
+    const deadline = Date.now() + this.config.resilience.requestTimeoutMs;
+    const routes = [route, ...(options.fallbacks ?? [])];
+    for (let index = 0; ; index++) {
+      try {
+        return await this.completeOn(routes[index], request, deadline, options);
+      } catch (error) {
+        const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
+        if (!unavailable || index === routes.length - 1 || options.signal?.aborted) throw error;
+      }
+    }
+  }
+
+  private async completeOn(
+    route: ModelRoute,
+    request: ChatCompletionRequest,
+    deadline: number,
+    { signal, beforeAttempt }: CompletionOptions,
+  ): Promise<ProviderAnswer> {
+    const { retryMaxAttempts, retryBaseDelayMs } = this.config.resilience;
+    let messages: ChatMessage[] = request.messages;
+    let costUsd = 0;
+    for (let attempt = 1; ; attempt++) {
+      if (this.breakers.state(route.provider) === 'open') throw this.circuitOpen(route);
+      await beforeAttempt?.(route.provider);
+      let priced: PricedCompletion;
+      try {
+        priced = await this.attempt(route, { ...request, messages }, deadline, signal);
+      } catch (error) {
+        if (isBreakerRejection(error)) throw this.circuitOpen(route);
+        if (!(error instanceof ProviderError) || signal?.aborted) throw error;
+        if (!error.retryable) {
+          throw new GatewayError(
+            'PROVIDER_ERROR',
+            `provider "${route.provider}" rejected the request: ${error.message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        const delay = backoffDelayMs(attempt, retryBaseDelayMs, error.options.retryAfterMs);
+        if (attempt >= retryMaxAttempts || Date.now() + delay >= deadline) {
+          throw new GatewayError(
+            'PROVIDER_UNAVAILABLE',
+            `provider "${route.provider}" is unavailable after ${attempt} attempt(s): ${error.message}`,
+            { retryAfterSeconds: seconds(error.options.retryAfterMs ?? retryBaseDelayMs), cause: error },
+          );
+        }
+        await sleep(delay, undefined, { signal });
+        continue;
+      }
+      const { completion } = priced;
+      costUsd += priced.costUsd;
+      const content = completion.choices[0]?.message.content ?? null;
+      const check = this.structured.check(request.response_format, content);
+      if (check.ok) {
+        const model = `${route.provider}/${route.model}`;
+        return {
+          completion: { ...completion, model },
+          provider: route.provider,
+          model: route.model,
+          costUsd,
+          attempts: attempt,
+        };
+      }
+      this.metrics.invalidOutput(route);
+      if (attempt >= retryMaxAttempts || Date.now() >= deadline) {
+        throw new GatewayError(
+          'PROVIDER_ERROR',
+          `provider "${route.provider}" answered ${attempt} time(s) without matching response_format: ${check.problem}`,
+        );
+      }
+      messages = [
+        ...messages,
+        { role: 'assistant', content },
+        {
+          role: 'user',
+          content: `Your answer was invalid: ${check.problem}. Reply again with only JSON that satisfies the required format.`,
+        },
+      ];
+    }
+  }
+
+  /** One call through the breaker, timed out by LLM_TIMEOUT_SECONDS or the request's deadline, whichever is first. */
+  private attempt(
+    route: ModelRoute,
+    request: ChatCompletionRequest,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<PricedCompletion> {
+    const budget = Math.max(1, Math.min(this.config.resilience.llmTimeoutMs, deadline - Date.now()));
+    const timeout = AbortSignal.timeout(budget);
+    return this.metrics.measure(route, () =>
+      this.breakers.fire(route.provider, () =>
+        route.adapter.complete(
+          { ...request, model: route.model },
+          signal ? AbortSignal.any([timeout, signal]) : timeout,
+        ),
+      ),
+    );
+  }
+
+  private circuitOpen(route: ModelRoute): CircuitOpenError {
+    return new CircuitOpenError(route.provider, this.breakers.retryAfterMs(route.provider));
+  }
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
