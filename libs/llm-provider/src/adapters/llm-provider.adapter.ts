@@ -5,7 +5,7 @@ export type ProviderRequest = ChatCompletionRequest;
 
 /**
  * One provider: its mapping from and to OpenAI's shapes and its call, nothing else. Retries, breakers,
- * fallbacks and accounting live in the registry. Errors are thrown as ProviderError.
+ * fallbacks and accounting live in ProviderCaller (provider-caller.ts). Errors are thrown as ProviderError.
  */
 export interface LlmProviderAdapter {
   readonly id: ProviderId;
