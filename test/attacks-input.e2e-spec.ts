@@ -28,11 +28,12 @@ describe('finding 8: input that used to answer 500 (or throw after the provider 
 
   const chatUrl = () => `${gateway.url}/v1/chat/completions`;
 
-  async function expectInvalid(response: Response, param: string): Promise<void> {
+  async function expectInvalid(response: Response, param: string): Promise<string> {
     const body = await errorOf(response);
     expect([response.status, body.error.code, body.error.param]).toEqual([400, 'INVALID_REQUEST', param]);
     expect(body.request_id).toBe(response.headers.get('x-request-id'));
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+    return body.error.message;
   }
 
   it.each([
@@ -102,6 +103,18 @@ describe('finding 8: input that used to answer 500 (or throw after the provider 
     const batch = await postJson(`${gateway.url}/v1/batch`, `{"requests":[${nestedBody(50_000)}]}`, AUTH);
     const worst = await watch.stop();
     for (const response of [...responses, batch]) await expectInvalid(response, 'body');
+    expect(worst).toBeLessThan(1000);
+  });
+
+  it('refuses a megabyte of tiny objects (work for every copy of the body) while /health/live keeps answering', async () => {
+    const parts = Array.from({ length: 130_000 }, () => '{"k":0}').join(',');
+    const body = `{"model":"mock/echo","messages":[{"role":"user","content":[${parts}]}]}`;
+    const watch = watchLiveness(gateway.url);
+    const responses = await Promise.all(Array.from({ length: 2 }, () => postJson(chatUrl(), body, AUTH)));
+    const worst = await watch.stop();
+    for (const response of responses) {
+      expect(await expectInvalid(response, 'body')).toContain('JSON values');
+    }
     expect(worst).toBeLessThan(1000);
   });
 

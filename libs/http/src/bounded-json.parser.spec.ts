@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { nestsDeeperThan } from './bounded-json.parser';
+import { MAX_JSON_VALUES, jsonShapeProblem, nestsDeeperThan } from './bounded-json.parser';
 
 /** Depth as JSON counts it: each object or array one level; scalars none. */
 function depthOf(value: unknown): number {
@@ -39,5 +39,16 @@ describe('nestsDeeperThan', () => {
     expect(nestsDeeperThan(deep, 64)).toBe(true);
     expect(nestsDeeperThan(`["${'x'.repeat(1_000_000)}"]`, 64)).toBe(false);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('jsonShapeProblem', () => {
+  it('counts values outside strings and refuses past the cap, after the depth check', () => {
+    const many = `[${Array.from({ length: 5 }, () => '{"k":0}').join(',')}]`;
+    expect(jsonShapeProblem(many, 64, 11)).toBeUndefined();
+    expect(jsonShapeProblem(many, 64, 10)).toBe('values');
+    expect(jsonShapeProblem(`["${',{['.repeat(1000)}"]`, 64, 10)).toBeUndefined();
+    expect(jsonShapeProblem('[[[[1]]]]', 3, 100)).toBe('depth');
+    expect(jsonShapeProblem(`[${'0,'.repeat(MAX_JSON_VALUES)}0]`, 64)).toBe('values');
   });
 });
