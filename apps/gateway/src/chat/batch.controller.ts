@@ -13,6 +13,7 @@ import { clientGone } from '../http/client-gone';
 import { ChatService, RequestContext } from './chat.service';
 import { BatchRequestDto } from './dto/batch-request.dto';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import { validationViewOf } from './dto/validation-view';
 import { RequestDirectives, directivesOf } from './request-directives';
 
 export interface BatchItemResult {
@@ -94,7 +95,7 @@ async function assertValidItem(item: unknown, index: number): Promise<void> {
     throw GatewayError.invalid(where, `${where} must be a chat completion object`);
   }
   const problems = flattenValidationErrors(
-    await validate(plainToInstance(ChatCompletionRequestDto, item)),
+    await validate(plainToInstance(ChatCompletionRequestDto, validationViewOf(item))),
     where,
   );
   if (problems.length > 0) {

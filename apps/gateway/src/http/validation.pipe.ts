@@ -3,6 +3,7 @@ import { GatewayError } from '@breakwater/contracts';
 import { flattenValidationErrors } from '@breakwater/config';
 import { isEverydayChatRequest } from '../chat/dto/chat-request.fast-check';
 import { ChatCompletionRequestDto } from '../chat/dto/chat-completion-request.dto';
+import { validationViewOf } from '../chat/dto/validation-view';
 
 /**
  * Validates bodies against their DTOs and answers 400 INVALID_REQUEST naming the first field at fault
@@ -27,9 +28,9 @@ export class RequestValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw GatewayError.invalid('body', 'request body must be a JSON object');
     }
-    if (metadata.metatype === ChatCompletionRequestDto && isEverydayChatRequest(value)) {
-      return Promise.resolve(value);
-    }
-    return super.transform(value, metadata);
+    if (metadata.metatype !== ChatCompletionRequestDto) return super.transform(value, metadata);
+    if (isEverydayChatRequest(value)) return Promise.resolve(value);
+    // The handler receives the body as sent; only its validation sees the embedded schemas as `{}`.
+    return super.transform(validationViewOf(value), metadata).then(() => value);
   }
 }
