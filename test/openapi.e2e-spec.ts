@@ -93,7 +93,7 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
 
   beforeAll(async () => {
     redis = await startRedis();
-    gateway = await startGateway({ REDIS_URL: redis.url });
+    gateway = await startGateway({ REDIS_URL: redis.url, MAX_BODY_BYTES: '4096' });
     const response = await fetch(`${gateway.url}/docs-json`);
     expect(response.status).toBe(200);
     document = (await response.json()) as OpenAPIObject;
@@ -283,38 +283,81 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     }
   });
 
-  it('real answers match their documented schemas', async () => {
-    const check = async (response: Response, path: string, method: 'get' | 'post') => {
-      const operation = document.paths[path]?.[method];
-      if (!operation) throw new Error(`${method} ${path} is not documented`);
-      const validate = validatorOf(jsonSchemaOf(responseOf(operation, response.status)));
-      const body: unknown = await response.json();
-      expect({ path, status: response.status, valid: validate(body), errors: validate.errors }).toEqual({
-        path,
-        status: response.status,
-        valid: true,
-        errors: null,
+  /** Asserts `response` has `status`, its body the schema documented for it, and an error code listed there. */
+  async function expectDocumented(response: Response, status: number, route: string): Promise<void> {
+    const [method, path] = route.split(' ');
+    const operation = document.paths[path]?.[method as (typeof METHODS)[number]];
+    if (!operation) throw new Error(`${route} is not documented`);
+    expect({ route, status: response.status }).toEqual({ route, status });
+    const documented = responseOf(operation, status);
+    const validate = validatorOf(jsonSchemaOf(documented));
+    const body: unknown = await response.json();
+    expect({ route, status, valid: validate(body), errors: validate.errors }).toEqual({
+      route,
+      status,
+      valid: true,
+      errors: null,
+    });
+    if (status >= 400) {
+      // Valid against ErrorBody, so it has error.code: one of the codes this status documents.
+      const { code } = (body as { error: { code: string } }).error;
+      expect({ route, status, codes: codesOf(documented) }).toEqual({
+        route,
+        status,
+        codes: expect.arrayContaining([code]),
       });
-    };
-    const url = `${gateway.url}/v1/chat/completions`;
-    await check(await postJson(url, VALID), '/v1/chat/completions', 'post');
-    await check(await postJson(url, VALID, {}), '/v1/chat/completions', 'post');
-    await check(await postJson(url, { ...VALID, messages: [] }), '/v1/chat/completions', 'post');
-    const queued = await postJson(url, VALID, { ...AUTH, 'x-processing-mode': 'async' });
-    expect(queued.status).toBe(202);
+    }
+  }
+
+  it('real answers match their documented schemas', async () => {
+    const chatUrl = `${gateway.url}/v1/chat/completions`;
+    const chatRoute = 'post /v1/chat/completions';
+    await expectDocumented(await postJson(chatUrl, VALID), 200, chatRoute);
+    const queued = await postJson(chatUrl, VALID, { ...AUTH, 'x-processing-mode': 'async' });
     const { queue_id: queueId } = (await queued.clone().json()) as { queue_id: string };
-    await check(queued, '/v1/chat/completions', 'post');
+    await expectDocumented(queued, 202, chatRoute);
     const status = await fetch(`${gateway.url}/v1/status/${queueId}`, { headers: AUTH });
-    await check(status, '/v1/status/{queue_id}', 'get');
+    await expectDocumented(status, 200, 'get /v1/status/{queue_id}');
     const result = await fetch(`${gateway.url}/v1/results/${queueId}`, { headers: AUTH });
-    expect([200, 202]).toContain(result.status);
-    await check(result, '/v1/results/{queue_id}', 'get');
-    const unknown = await fetch(`${gateway.url}/v1/status/${crypto.randomUUID()}`, { headers: AUTH });
-    expect(unknown.status).toBe(404);
-    await check(unknown, '/v1/status/{queue_id}', 'get');
-    await check(await fetch(`${gateway.url}/v1/providers`, { headers: AUTH }), '/v1/providers', 'get');
-    await check(await fetch(`${gateway.url}/v1/usage`, { headers: AUTH }), '/v1/usage', 'get');
-    const batch = await postJson(`${gateway.url}/v1/batch`, { requests: [VALID] });
-    await check(batch, '/v1/batch', 'post');
+    await expectDocumented(result, result.status === 202 ? 202 : 200, 'get /v1/results/{queue_id}');
+    const providers = await fetch(`${gateway.url}/v1/providers`, { headers: AUTH });
+    await expectDocumented(providers, 200, 'get /v1/providers');
+    await expectDocumented(await fetch(`${gateway.url}/v1/usage`, { headers: AUTH }), 200, 'get /v1/usage');
+    const batch = await postJson(`${gateway.url}/v1/batch`, { requests: [VALID, { model: 'x' }] });
+    await expectDocumented(batch, 200, 'post /v1/batch');
+    const deleted = await fetch(`${gateway.url}/v1/cache`, { method: 'DELETE', headers: AUTH });
+    await expectDocumented(deleted, 200, 'delete /v1/cache');
+  });
+
+  it('real error answers carry a status and a code their operation documents', async () => {
+    const chatUrl = `${gateway.url}/v1/chat/completions`;
+    const chatRoute = 'post /v1/chat/completions';
+    await expectDocumented(await postJson(chatUrl, VALID, {}), 401, chatRoute);
+    await expectDocumented(await postJson(chatUrl, { ...VALID, messages: [] }), 400, chatRoute);
+    const unconfigured = await postJson(chatUrl, { ...VALID, model: 'openai/gpt-4o-mini' });
+    await expectDocumented(unconfigured, 400, chatRoute);
+    const badMode = await postJson(chatUrl, VALID, { ...AUTH, 'x-processing-mode': 'sometimes' });
+    await expectDocumented(badMode, 400, chatRoute);
+    const big = { ...VALID, messages: [{ role: 'user', content: 'x'.repeat(5000) }] };
+    await expectDocumented(await postJson(chatUrl, big), 413, chatRoute);
+    const text = await fetch(chatUrl, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'text/plain' },
+      body: 'hi',
+    });
+    await expectDocumented(text, 415, chatRoute);
+    const badBatch = await postJson(`${gateway.url}/v1/batch`, { requests: 'no' });
+    await expectDocumented(badBatch, 400, 'post /v1/batch');
+    const notUuid = await fetch(`${gateway.url}/v1/status/not-a-uuid`, { headers: AUTH });
+    await expectDocumented(notUuid, 400, 'get /v1/status/{queue_id}');
+    const unknownStatus = await fetch(`${gateway.url}/v1/status/${crypto.randomUUID()}`, { headers: AUTH });
+    await expectDocumented(unknownStatus, 404, 'get /v1/status/{queue_id}');
+    const unknownResult = await fetch(`${gateway.url}/v1/results/${crypto.randomUUID()}`, { headers: AUTH });
+    await expectDocumented(unknownResult, 404, 'get /v1/results/{queue_id}');
+    const nobody = await fetch(`${gateway.url}/v1/usage?caller=nobody`, { headers: AUTH });
+    await expectDocumented(nobody, 404, 'get /v1/usage');
+    await expectDocumented(await fetch(`${gateway.url}/v1/providers`), 401, 'get /v1/providers');
+    const twice = await fetch(`${gateway.url}/v1/cache?key=a&key=b`, { method: 'DELETE', headers: AUTH });
+    await expectDocumented(twice, 400, 'delete /v1/cache');
   });
 });
