@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { DestinationStream } from 'pino';
 import { AppConfig } from '@breakwater/config';
 import { createHttpApp } from '@breakwater/http';
 import { GatewayModule } from './gateway.module';
+import { openApiDocumentOf } from './http/openapi';
 import { RequestValidationPipe } from './http/validation.pipe';
 
 /** The gateway application, initialised but not listening: main.ts and the e2e tests both start it. */
@@ -14,19 +15,7 @@ export async function createGatewayApp(
 ): Promise<NestFastifyApplication> {
   const app = await createHttpApp(GatewayModule.forRoot(config, logDestination), config);
   app.useGlobalPipes(new RequestValidationPipe());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Breakwater')
-      .setDescription(
-        'An OpenAI-compatible LLM gateway: cache, limits, circuit breakers and a durable queue.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, openApiDocumentOf(app));
   if (config.callers.devCaller) {
     const reach =
       config.http.host === '127.0.0.1'

@@ -1,21 +1,14 @@
 import { Controller, Delete, HttpCode, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiQuery,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ResponseCache } from '@breakwater/cache';
 import { Caller, GatewayError } from '@breakwater/contracts';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
+import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';
 import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiSecurity('x-api-key')
+@ApiCaller()
 @UseGuards(CallerGuard)
 @UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
@@ -27,17 +20,19 @@ export class CacheController {
   @HttpCode(200)
   @ApiQuery({
     name: 'namespace',
+    type: String,
     required: false,
     description: 'Only this namespace (a caller id by default).',
   })
   @ApiQuery({
     name: 'key',
+    type: String,
     required: false,
     description:
       "One entry: a full `bw:cache:v1:<namespace>:<sha256>` key, or a caller's `x-cache-key` with `namespace`.",
   })
-  @ApiOkResponse({ description: '{"deleted": N}: the entries deleted. Without parameters, every entry.' })
-  @ApiForbiddenResponse({ description: 'FORBIDDEN: the caller is not an admin.' })
+  @ApiAnswer(200, 'CacheDeleted', 'The entries deleted. Without parameters, every entry.')
+  @ApiContractErrors('INVALID_REQUEST', 'FORBIDDEN')
   async invalidate(
     @CurrentCaller() caller: Caller,
     @Query('namespace') namespace?: unknown,

@@ -1,12 +1,12 @@
 import { Controller, Get, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { ProviderDescription, ProviderRegistry } from '@breakwater/llm-provider';
 import { CallerGuard } from '../auth/caller.guard';
+import { ApiAnswer, ApiCaller } from '../http/openapi';
 import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiSecurity('x-api-key')
+@ApiCaller()
 @UseGuards(CallerGuard)
 @UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
@@ -15,7 +15,7 @@ export class ProvidersController {
 
   /** Each provider: configured or not, its circuit state, and its priced models (USD per million tokens). */
   @Get('providers')
-  @ApiOkResponse({ description: '{"data": [{"id", "configured", "circuit", "models": [...]}]}' })
+  @ApiAnswer(200, 'ProviderList', 'Every provider, configured or not.')
   list(): { object: 'list'; data: ProviderDescription[] } {
     return { object: 'list', data: this.providers.describe() };
   }

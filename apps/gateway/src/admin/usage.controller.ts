@@ -1,15 +1,15 @@
 import { Controller, Get, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '@breakwater/config';
 import { Caller, GatewayError } from '@breakwater/contracts';
 import { Usage, UsageReport } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
+import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';
 import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiSecurity('x-api-key')
+@ApiCaller()
 @UseGuards(CallerGuard)
 @UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
@@ -29,11 +29,14 @@ export class UsageController {
    * an admin reads anyone's with `?caller=`, and an unknown id is 404.
    */
   @Get('usage')
-  @ApiQuery({ name: 'caller', required: false, description: "Admin only: another caller's id." })
-  @ApiOkResponse({
-    description:
-      '{"caller", "day": {"date", "requests", "cache_hits", "tokens_in", "tokens_out", "cost_usd", "by_model": {...}}, "month": {"month", ...}}',
+  @ApiQuery({
+    name: 'caller',
+    type: String,
+    required: false,
+    description: "Admin only: another caller's id.",
   })
+  @ApiAnswer(200, 'UsageReport', "The caller's usage, or with ?caller= (admin) another's.")
+  @ApiContractErrors('FORBIDDEN', 'NOT_FOUND')
   async report(
     @CurrentCaller() caller: Caller,
     @Query('caller') requested: string | undefined,

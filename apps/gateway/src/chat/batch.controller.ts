@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +10,7 @@ import { AppConfig } from '@breakwater/config';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { clientGone } from '../http/client-gone';
+import { ApiAnswer, ApiCaller, ApiCompletionHeaders, ApiContractErrors } from '../http/openapi';
 import { ChatService, RequestContext } from './chat.service';
 import { BatchRequestDto } from './dto/batch-request.dto';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
@@ -25,8 +26,7 @@ export interface BatchItemResult {
 const BATCH_PARALLELISM = 8;
 
 @ApiTags('chat')
-@ApiBearerAuth()
-@ApiSecurity('x-api-key')
+@ApiCaller()
 @UseGuards(CallerGuard)
 @Controller('v1')
 export class BatchController {
@@ -38,9 +38,13 @@ export class BatchController {
   /** Each item answered as the single endpoint would, in order; the request headers apply to every item. */
   @Post('batch')
   @HttpCode(200)
-  @ApiOkResponse({
-    description: '{"results": [{"status": 200, "body": <chat.completion>}, ...]} in request order.',
-  })
+  @ApiCompletionHeaders({ idempotent: false })
+  @ApiAnswer(
+    200,
+    'BatchResults',
+    'Each item answered as the single endpoint would (200, 202 or an error), in order.',
+  )
+  @ApiContractErrors('INVALID_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
   async run(
     @Body() body: BatchRequestDto,
     @CurrentCaller() caller: Caller,

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
 import { requestLogFields } from '@breakwater/observability';
@@ -7,13 +7,13 @@ import { AcceptedBody } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { clientGone } from '../http/client-gone';
+import { ApiAnswer, ApiCaller, ApiCompletionHeaders, ApiContractErrors } from '../http/openapi';
 import { ChatOutcome, ChatService } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { directivesOf } from './request-directives';
 
 @ApiTags('chat')
-@ApiBearerAuth()
-@ApiSecurity('x-api-key')
+@ApiCaller()
 @UseGuards(CallerGuard)
 @Controller('v1')
 export class ChatController {
@@ -21,10 +21,35 @@ export class ChatController {
 
   @Post('chat/completions')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'An OpenAI chat.completion object.' })
-  @ApiAcceptedResponse({
-    description: 'Queued: {queue_id, status, status_url, result_url, expires_at, durable, reason}.',
-  })
+  @ApiCompletionHeaders({ idempotent: true })
+  @ApiAnswer(
+    200,
+    'ChatCompletion',
+    'Answered, from the cache or a provider.',
+    'x-cache',
+    'x-provider',
+    'x-model',
+  )
+  @ApiAnswer(
+    202,
+    'AcceptedBody',
+    'Queued: the provider is unavailable (queue_if_unavailable) or x-processing-mode is async.',
+    'x-cache',
+    'Location',
+    'Retry-After',
+  )
+  @ApiContractErrors(
+    'INVALID_REQUEST',
+    'PROVIDER_NOT_CONFIGURED',
+    'CONFLICT',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'RATE_LIMITED',
+    'BUDGET_EXCEEDED',
+    'PROVIDER_ERROR',
+    'PROVIDER_UNAVAILABLE',
+    'QUEUE_FULL',
+  )
   async create(
     @Body() body: ChatCompletionRequestDto,
     @CurrentCaller() caller: Caller,

@@ -1,9 +1,10 @@
 import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { Caller, ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { JobStatusBody, JobStatusStore, JobView } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
+import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';
 import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 
@@ -15,8 +16,7 @@ const queueIdPipe = new ParseUUIDPipe({
 });
 
 @ApiTags('jobs')
-@ApiBearerAuth()
-@ApiSecurity('x-api-key')
+@ApiCaller()
 @UseGuards(CallerGuard)
 @UseInterceptors(RateLimitHeadersInterceptor)
 @Controller('v1')
@@ -25,9 +25,8 @@ export class JobsController {
 
   @Get('status/:queue_id')
   @ApiParam({ name: 'queue_id', format: 'uuid' })
-  @ApiOkResponse({
-    description: '{queue_id, status, attempts, created_at, updated_at, expires_at, position?, error?}',
-  })
+  @ApiAnswer(200, 'JobStatusBody', 'The queued request as it stands.')
+  @ApiContractErrors('INVALID_REQUEST', 'NOT_FOUND', 'STORE_UNAVAILABLE')
   async status(
     @Param('queue_id', queueIdPipe) queueId: string,
     @CurrentCaller() caller: Caller,
@@ -38,7 +37,9 @@ export class JobsController {
   /** completed 200 · queued/processing 202 with Retry-After · failed 502 · expired 410 · unknown or not yours 404. */
   @Get('results/:queue_id')
   @ApiParam({ name: 'queue_id', format: 'uuid' })
-  @ApiOkResponse({ description: 'The chat.completion of a completed job.' })
+  @ApiAnswer(200, 'ChatCompletion', 'Completed: its answer.')
+  @ApiAnswer(202, 'JobStatusBody', 'Queued or processing: poll again after Retry-After.', 'Retry-After')
+  @ApiContractErrors('INVALID_REQUEST', 'NOT_FOUND', 'EXPIRED', 'PROVIDER_ERROR', 'STORE_UNAVAILABLE')
   async result(
     @Param('queue_id', queueIdPipe) queueId: string,
     @CurrentCaller() caller: Caller,

@@ -1,0 +1,506 @@
+import { INestApplication, applyDecorators } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiResponse,
+  ApiSecurity,
+  DocumentBuilder,
+  HeaderObject,
+  OpenAPIObject,
+  ReferenceObject,
+  SchemaObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import { CACHE_MODES, CacheStatus, MAX_CUSTOM_KEY_LENGTH, MAX_TTL_SECONDS } from '@breakwater/cache';
+import { ERROR_CODES, ErrorCode, PROVIDER_IDS } from '@breakwater/contracts';
+import { CircuitState } from '@breakwater/llm-provider';
+import { JobStatus } from '@breakwater/queue';
+import { PROCESSING_MODES } from '../chat/request-directives';
+
+/*
+ * The OpenAPI description of the `/v1` contract, written once: the security schemes, the named body
+ * schemas, the request and response headers, and the error responses derived from the one error table
+ * (ERROR_CODES), so a controller states which codes it can give and the statuses follow.
+ */
+
+const BEARER = 'bearer';
+const API_KEY = 'x-api-key';
+
+const CACHE_STATUSES = ['HIT', 'MISS', 'BYPASS', 'STALE'] as const satisfies readonly CacheStatus[];
+const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const satisfies readonly CircuitState[];
+const JOB_STATUSES = [
+  'queued',
+  'processing',
+  'completed',
+  'failed',
+  'expired',
+] as const satisfies readonly JobStatus[];
+
+/** Error codes whose body carries `retry_after` and whose answer carries `Retry-After`. */
+const RETRY_AFTER_CODES: readonly ErrorCode[] = [
+  'CONFLICT',
+  'RATE_LIMITED',
+  'BUDGET_EXCEEDED',
+  'PROVIDER_UNAVAILABLE',
+  'QUEUE_FULL',
+  'STORE_UNAVAILABLE',
+];
+
+/** What each code means to a caller: the summary of its example in every response that can carry it. */
+const CODE_MEANINGS: Record<ErrorCode, string> = {
+  INVALID_REQUEST: 'A body field, query parameter or header is invalid; `param` names it.',
+  UNAUTHORIZED: 'No caller key, or an unknown one.',
+  FORBIDDEN: 'The caller is not allowed this (an admin-only action).',
+  NOT_FOUND: 'Unknown, or not this caller’s.',
+  CONFLICT: 'A request with this idempotency-key is still in progress.',
+  EXPIRED: 'The queued request expired before it could be answered.',
+  PAYLOAD_TOO_LARGE: 'The body exceeds MAX_BODY_BYTES.',
+  UNSUPPORTED_MEDIA_TYPE: 'The body is not application/json.',
+  RATE_LIMITED: 'A request window or the concurrency limit of the caller, end user or gateway is full.',
+  BUDGET_EXCEEDED: 'A day’s token or USD budget is spent.',
+  PROVIDER_NOT_CONFIGURED: 'The model’s provider has no API key (or the mock is disabled).',
+  PROVIDER_ERROR: 'The provider rejected the request, or the queued request failed.',
+  PROVIDER_UNAVAILABLE: 'The provider is unavailable and x-processing-mode is immediate.',
+  QUEUE_FULL: 'The queue is above its high watermark.',
+  STORE_UNAVAILABLE: 'Redis, which holds this queued request, is unreachable.',
+  INTERNAL: 'An unexpected failure; the body names nothing internal.',
+};
+
+export type SchemaName =
+  | 'ErrorBody'
+  | 'ChatCompletion'
+  | 'AcceptedBody'
+  | 'JobStatusBody'
+  | 'BatchResults'
+  | 'ProviderList'
+  | 'UsageCounts'
+  | 'UsageReport'
+  | 'CacheDeleted';
+
+const ref = (name: SchemaName): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
+
+const USAGE_COUNTS: SchemaObject = {
+  type: 'object',
+  required: ['requests', 'cache_hits', 'tokens_in', 'tokens_out', 'cost_usd'],
+  properties: {
+    requests: { type: 'integer' },
+    cache_hits: { type: 'integer' },
+    tokens_in: { type: 'integer' },
+    tokens_out: { type: 'integer' },
+    cost_usd: { type: 'number' },
+  },
+};
+
+const usagePeriod = (key: 'date' | 'month', format: string): SchemaObject => ({
+  allOf: [
+    ref('UsageCounts'),
+    {
+      type: 'object',
+      required: [key, 'by_model'],
+      properties: {
+        [key]: { type: 'string', description: format },
+        by_model: {
+          type: 'object',
+          description: 'Per `provider/model`.',
+          additionalProperties: ref('UsageCounts'),
+        },
+      },
+    },
+  ],
+});
+
+/** The contract's bodies, named once in `components.schemas`. */
+const SCHEMAS: Record<SchemaName, SchemaObject> = {
+  ErrorBody: {
+    type: 'object',
+    description: 'Every error answer. Which codes a status carries is listed per response.',
+    required: ['error', 'request_id'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message', 'type'],
+        properties: {
+          code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+          message: { type: 'string', description: 'For a person; never a stack trace or a key.' },
+          type: {
+            type: 'string',
+            enum: [...new Set(Object.values(ERROR_CODES).map((entry) => entry.type))],
+            description: 'The OpenAI-style error type of the code.',
+          },
+          param: { type: 'string', description: 'The body field or header at fault (INVALID_REQUEST).' },
+        },
+      },
+      request_id: { type: 'string', description: 'The x-request-id of the answer.' },
+      retry_after: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Seconds to wait before retrying; the same as Retry-After.',
+      },
+    },
+  },
+  ChatCompletion: {
+    type: 'object',
+    description: 'An OpenAI chat.completion object.',
+    required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
+    properties: {
+      id: { type: 'string' },
+      object: { type: 'string', enum: ['chat.completion'] },
+      created: { type: 'integer', description: 'Unix seconds.' },
+      model: { type: 'string' },
+      choices: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['index', 'message', 'finish_reason'],
+          properties: {
+            index: { type: 'integer' },
+            message: {
+              type: 'object',
+              required: ['role', 'content'],
+              properties: {
+                role: { type: 'string', enum: ['assistant'] },
+                content: { type: 'string', nullable: true },
+                tool_calls: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['id', 'type', 'function'],
+                    properties: {
+                      id: { type: 'string' },
+                      type: { type: 'string', enum: ['function'] },
+                      function: {
+                        type: 'object',
+                        required: ['name', 'arguments'],
+                        properties: {
+                          name: { type: 'string' },
+                          arguments: { type: 'string', description: 'JSON text.' },
+                        },
+                      },
+                    },
+                  },
+                },
+                refusal: { type: 'string', nullable: true },
+              },
+            },
+            finish_reason: {
+              type: 'string',
+              enum: ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'],
+            },
+            logprobs: { type: 'object', nullable: true, description: 'Always null.' },
+          },
+        },
+      },
+      usage: {
+        type: 'object',
+        required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+        properties: {
+          prompt_tokens: { type: 'integer' },
+          completion_tokens: { type: 'integer' },
+          total_tokens: { type: 'integer' },
+        },
+      },
+      system_fingerprint: { type: 'string', nullable: true },
+    },
+  },
+  AcceptedBody: {
+    type: 'object',
+    description: 'Queued: poll status_url or result_url, or wait for the x-callback-url webhook.',
+    required: ['queue_id', 'status', 'status_url', 'result_url', 'expires_at', 'durable', 'reason'],
+    properties: {
+      queue_id: { type: 'string', format: 'uuid' },
+      status: { type: 'string', enum: ['queued'] },
+      status_url: { type: 'string', example: '/v1/status/<queue_id>' },
+      result_url: { type: 'string', example: '/v1/results/<queue_id>' },
+      expires_at: { type: 'string', format: 'date-time' },
+      durable: {
+        type: 'boolean',
+        description: 'true: the job is in Redis; false: in the local queue of embedded mode.',
+      },
+      reason: { type: 'string', description: 'Why it was queued.' },
+    },
+  },
+  JobStatusBody: {
+    type: 'object',
+    required: ['queue_id', 'status', 'attempts', 'created_at', 'updated_at', 'expires_at'],
+    properties: {
+      queue_id: { type: 'string', format: 'uuid' },
+      status: { type: 'string', enum: [...JOB_STATUSES] },
+      attempts: { type: 'integer', minimum: 0 },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+      expires_at: { type: 'string', format: 'date-time' },
+      position: { type: 'integer', minimum: 0, description: 'While queued: how many jobs are ahead.' },
+      error: {
+        type: 'object',
+        description: 'The last failure (failed, expired, or a queued job being retried).',
+        required: ['code', 'message'],
+        properties: { code: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+  BatchResults: {
+    type: 'object',
+    required: ['results'],
+    properties: {
+      results: {
+        type: 'array',
+        description: 'One per request, in order: each as POST /v1/chat/completions would answer it.',
+        items: {
+          type: 'object',
+          required: ['status', 'body'],
+          properties: {
+            status: { type: 'integer', example: 200 },
+            body: { oneOf: [ref('ChatCompletion'), ref('AcceptedBody'), ref('ErrorBody')] },
+          },
+        },
+      },
+    },
+  },
+  ProviderList: {
+    type: 'object',
+    required: ['object', 'data'],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'configured', 'circuit', 'models'],
+          properties: {
+            id: { type: 'string', enum: [...PROVIDER_IDS] },
+            configured: { type: 'boolean' },
+            circuit: { type: 'string', enum: [...CIRCUIT_STATES] },
+            models: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['id', 'input_usd_per_million', 'output_usd_per_million'],
+                properties: {
+                  id: { type: 'string' },
+                  input_usd_per_million: { type: 'number' },
+                  output_usd_per_million: { type: 'number' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  UsageCounts: USAGE_COUNTS,
+  UsageReport: {
+    type: 'object',
+    description: 'Usage today and this month (UTC).',
+    required: ['caller', 'day', 'month'],
+    properties: {
+      caller: { type: 'string' },
+      day: usagePeriod('date', 'YYYY-MM-DD'),
+      month: usagePeriod('month', 'YYYY-MM'),
+    },
+  },
+  CacheDeleted: {
+    type: 'object',
+    required: ['deleted'],
+    properties: { deleted: { type: 'integer', minimum: 0, description: 'The entries deleted.' } },
+  },
+};
+
+const RATE_LIMIT_NOTE = 'When a request window applies to the caller: its tightest one.';
+
+const RESPONSE_HEADERS = {
+  'x-request-id': {
+    description: 'The caller’s x-request-id when usable, else a new UUID.',
+    schema: { type: 'string' },
+  },
+  'x-cache': {
+    description: 'How the cache took part.',
+    schema: { type: 'string', enum: [...CACHE_STATUSES] },
+  },
+  'x-provider': { description: 'The provider that answered.', schema: { type: 'string' } },
+  'x-model': {
+    description: 'The model that answered (a fallback’s when one did).',
+    schema: { type: 'string' },
+  },
+  'x-ratelimit-limit': { description: `${RATE_LIMIT_NOTE} Its size.`, schema: { type: 'integer' } },
+  'x-ratelimit-remaining': { description: `${RATE_LIMIT_NOTE} Requests left.`, schema: { type: 'integer' } },
+  'x-ratelimit-reset': {
+    description: `${RATE_LIMIT_NOTE} Seconds until it starts over.`,
+    schema: { type: 'integer' },
+  },
+  'Retry-After': { description: 'Seconds to wait before asking again.', schema: { type: 'integer' } },
+  Location: { description: 'The status URL of the queued request.', schema: { type: 'string' } },
+} satisfies Record<string, HeaderObject>;
+
+export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
+
+const RATE_LIMIT_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'] as const;
+
+function headersOf(names: readonly ResponseHeaderName[]): Record<string, HeaderObject> {
+  return Object.fromEntries(
+    ['x-request-id' as const, ...names].map((name) => [name, RESPONSE_HEADERS[name]]),
+  );
+}
+
+/**
+ * A success answer of `status` with its named body schema and headers: x-request-id always, and the
+ * x-ratelimit-* headers that every authenticated `/v1` answer carries when a request window applies.
+ */
+export function ApiAnswer(
+  status: 200 | 202,
+  schema: SchemaName,
+  description: string,
+  ...headers: ResponseHeaderName[]
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status,
+    description,
+    schema: ref(schema),
+    headers: headersOf([...RATE_LIMIT_HEADERS, ...headers]),
+  });
+}
+
+/**
+ * The error answers an operation can give, one response per status, each with the ErrorBody schema and
+ * one example per code (its key is the code), so a reader sees which codes a status carries.
+ */
+export function ApiContractErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const { status } = ERROR_CODES[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return applyDecorators(
+    ...[...byStatus].map(([status, carried]) => {
+      const headers: ResponseHeaderName[] = [];
+      if (carried.some((code) => RETRY_AFTER_CODES.includes(code))) headers.push('Retry-After');
+      if (status === 429) headers.push(...RATE_LIMIT_HEADERS);
+      const examples: Record<string, { summary: string; value: object }> = Object.fromEntries(
+        carried.map((code) => [code, { summary: CODE_MEANINGS[code], value: exampleOf(code) }]),
+      );
+      return ApiResponse({
+        status,
+        description: carried.map((code) => `${code}: ${CODE_MEANINGS[code]}`).join(' '),
+        schema: ref('ErrorBody'),
+        examples,
+        headers: headersOf(headers),
+      });
+    }),
+  );
+}
+
+function exampleOf(code: ErrorCode): object {
+  return {
+    error: {
+      code,
+      message: CODE_MEANINGS[code],
+      type: ERROR_CODES[code].type,
+      ...(code === 'INVALID_REQUEST' ? { param: 'messages' } : {}),
+    },
+    request_id: '3f2c7e0a-5b1d-4c8e-9a6f-2d4b8c1e7a90',
+    ...(RETRY_AFTER_CODES.includes(code) ? { retry_after: 2 } : {}),
+  };
+}
+
+/**
+ * A `/v1` controller: authenticated by a caller key in either scheme (so every operation can answer
+ * 401), able to answer 500 like anything, and taking an x-request-id to echo.
+ */
+export function ApiCaller(): ClassDecorator {
+  return applyDecorators(
+    ApiBearerAuth(BEARER),
+    ApiSecurity(API_KEY),
+    ApiHeader({
+      name: 'x-request-id',
+      required: false,
+      description: 'Echoed on the answer and in every log line and queued job; up to 128 printable ASCII.',
+      schema: { type: 'string', maxLength: 128 },
+    }),
+    ApiContractErrors('UNAUTHORIZED', 'INTERNAL'),
+  );
+}
+
+/** The contract's request headers that steer a completion (chat and each item of a batch). */
+export function ApiCompletionHeaders({ idempotent }: { idempotent: boolean }): MethodDecorator {
+  const headers = [
+    {
+      name: 'x-processing-mode',
+      description:
+        'When the provider is unavailable: queue and 202 (queue_if_unavailable), 503 with Retry-After (immediate); async always queues and answers 202.',
+      schema: { type: 'string', enum: [...PROCESSING_MODES], default: 'queue_if_unavailable' },
+    },
+    {
+      name: 'x-cache-mode',
+      description:
+        'bypass: no read, no write; refresh: no read, write. Cache-Control no-store means bypass, no-cache refresh; the stricter wins.',
+      schema: { type: 'string', enum: [...CACHE_MODES], default: 'default' },
+    },
+    {
+      name: 'cache-control',
+      description: 'no-store: as x-cache-mode bypass; no-cache: as refresh; other directives are ignored.',
+      schema: { type: 'string' },
+    },
+    {
+      name: 'x-cache-ttl',
+      description: 'Seconds the entry written lives.',
+      schema: { type: 'integer', minimum: 1, maximum: MAX_TTL_SECONDS },
+    },
+    {
+      name: 'x-cache-key',
+      description: 'The caller’s own cache key instead of the request hash, inside its namespace.',
+      schema: { type: 'string', minLength: 1, maxLength: MAX_CUSTOM_KEY_LENGTH },
+    },
+    {
+      name: 'x-fallback-models',
+      description: 'Comma list of up to 5 `provider/model`, tried in order when the first is unavailable.',
+      schema: { type: 'string' },
+    },
+    {
+      name: 'x-end-user',
+      description: 'An end user of the caller: the caller’s end_user_limits apply to it.',
+      schema: { type: 'string', maxLength: 128 },
+    },
+    {
+      name: 'x-callback-url',
+      description:
+        'http(s) URL on a WEBHOOK_ALLOWED_HOSTS host: a queued request’s end is POSTed there, signed with x-breakwater-signature.',
+      schema: { type: 'string', format: 'uri', maxLength: 2048 },
+    },
+    ...(idempotent
+      ? [
+          {
+            name: 'idempotency-key',
+            description: 'A repeat within 24 h gets the same answer or queue_id; no second provider call.',
+            schema: { type: 'string', maxLength: 128 },
+          },
+        ]
+      : []),
+  ];
+  return applyDecorators(...headers.map((header) => ApiHeader({ ...header, required: false })));
+}
+
+/** The gateway's OpenAPI document: what Swagger UI at /docs shows and /docs-json serves. */
+export function openApiDocumentOf(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Breakwater')
+      .setDescription(
+        'An OpenAI-compatible LLM gateway: cache, limits, circuit breakers and a durable queue.',
+      )
+      .setVersion('0.1.0')
+      // The keys are opaque strings from CALLERS_FILE, not JWTs: no bearerFormat.
+      .addSecurity(BEARER, {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'Authorization: Bearer <key>, a caller key from CALLERS_FILE.',
+      })
+      .addApiKey(
+        { type: 'apiKey', in: 'header', name: API_KEY, description: 'The same caller key, in x-api-key.' },
+        API_KEY,
+      )
+      .build(),
+  );
+  const components = document.components ?? {};
+  document.components = { ...components, schemas: { ...components.schemas, ...SCHEMAS } };
+  return document;
+}
