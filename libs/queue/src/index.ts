@@ -6,6 +6,7 @@ export * from './llm-job';
 export * from './llm-queue.producer';
 export * from './local-queue';
 export * from './queue.module';
+export { LLM_PRODUCER, WEBHOOK_PRODUCER } from './queue.constants';
 export * from './webhooks/host-resolver';
 export * from './webhooks/webhook-sender';
 export * from './webhooks/webhook-targets';
