@@ -5,6 +5,8 @@ export * from './job-status.store';
 export * from './llm-job';
 export * from './llm-queue.producer';
 export * from './local-queue';
+export { bullConnection } from './bull-connection';
+export { ShutdownSafeQueue } from './shutdown-safe-queue';
 export * from './queue.module';
 export { LLM_PRODUCER, WEBHOOK_PRODUCER } from './queue.constants';
 export * from './webhooks/host-resolver';

@@ -37,20 +37,22 @@ export interface QueueModuleOptions {
  * Connections: the producers' queues fail fast (a Redis outage turns into the local queue at once),
  * the workers are patient (they pick up again when Redis returns). See PRODUCER_CONNECTION.
  */
-function bullModules(): DynamicModule[] {
+function bullModules(): { connections: DynamicModule[]; producers: DynamicModule } {
   BullModule.queueClass = ShutdownSafeQueue;
   const connection = (role: 'producer' | 'worker') => ({
     inject: [AppConfig],
     useFactory: (config: AppConfig) => ({ connection: bullConnection(config.redis.url, role) }),
   });
-  return [
-    BullModule.forRootAsync(connection('worker')),
-    BullModule.forRootAsync(PRODUCER_CONNECTION, connection('producer')),
-    BullModule.registerQueueAsync(
+  return {
+    connections: [
+      BullModule.forRootAsync(connection('worker')),
+      BullModule.forRootAsync(PRODUCER_CONNECTION, connection('producer')),
+    ],
+    producers: BullModule.registerQueueAsync(
       { name: LLM_PRODUCER, configKey: PRODUCER_CONNECTION, useFactory: () => ({ name: LLM_QUEUE }) },
       { name: WEBHOOK_PRODUCER, configKey: PRODUCER_CONNECTION, useFactory: () => ({ name: WEBHOOK_QUEUE }) },
     ),
-  ];
+  };
 }
 
 /** Imported once per app (global): the gateway with processing = RUN_WORKERS, the worker with processing on. */
@@ -58,11 +60,11 @@ function bullModules(): DynamicModule[] {
 export class QueueModule {
   static forRoot(options: QueueModuleOptions): DynamicModule {
     const workers: Provider[] = options.processing ? [LlmJobProcessor, WebhookProcessor] : [];
-    const bull = bullModules();
+    const { connections, producers } = bullModules();
     return {
       module: QueueModule,
       global: true,
-      imports: [LlmProviderModule, CacheModule, RateLimitModule, ...bull],
+      imports: [LlmProviderModule, CacheModule, RateLimitModule, ...connections, producers],
       providers: [
         JobEvents,
         LlmJobRunner,
@@ -77,7 +79,7 @@ export class QueueModule {
         { provide: ReadinessGate, useExisting: LlmQueueProducer },
         ...workers,
       ],
-      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue, bull[2]],
+      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue, producers],
     };
   }
 }
