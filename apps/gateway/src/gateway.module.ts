@@ -6,6 +6,7 @@ import { QueueModule } from '@breakwater/queue';
 import { ObservabilityModule } from '@breakwater/observability';
 import { RedisModule } from '@breakwater/redis';
 import { AdminModule } from './admin/admin.module';
+import { BoardModule } from './board/board.module';
 import { ChatModule } from './chat/chat.module';
 import { JobsModule } from './jobs/jobs.module';
 
@@ -23,6 +24,7 @@ export class GatewayModule {
         ChatModule,
         JobsModule,
         AdminModule,
+        BoardModule,
       ],
     };
   }

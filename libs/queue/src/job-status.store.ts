@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Job, Queue } from 'bullmq';
 import { ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { RedisConnections } from '@breakwater/redis';
 import { EXPIRED_REASON, JobStatus, JobView, LlmJobData } from './llm-job';
 import { parseError } from './llm-job.processor';
 import { LocalQueue } from './local-queue';
-import { QueueConnections } from './queue-connections';
+import { LLM_PRODUCER } from './queue.constants';
 
 const STATE_TO_STATUS: Record<string, JobStatus> = {
   waiting: 'queued',
@@ -26,7 +27,7 @@ const STATE_TO_STATUS: Record<string, JobStatus> = {
 @Injectable()
 export class JobStatusStore {
   constructor(
-    private readonly queues: QueueConnections,
+    @InjectQueue(LLM_PRODUCER) private readonly queue: Queue<LlmJobData, ChatCompletion>,
     private readonly local: LocalQueue,
     private readonly redis: RedisConnections,
   ) {}
@@ -39,7 +40,7 @@ export class JobStatusStore {
         retryAfterSeconds: 5,
       });
     }
-    const job = await Job.fromId<LlmJobData, ChatCompletion>(this.queues.llm, queueId);
+    const job = await Job.fromId<LlmJobData, ChatCompletion>(this.queue, queueId);
     if (!job) return undefined;
     return this.viewOf(job, await job.getState());
   }
@@ -81,19 +82,19 @@ export class JobStatusStore {
    * every waiting one, in the order they become due.
    */
   private async positionOf(job: Job<LlmJobData, ChatCompletion>, state: string): Promise<number | undefined> {
-    const client = await this.queues.llm.client;
+    const client = await this.queue.client;
     const id = job.id ?? '';
     if (state === 'waiting') {
       const [index, length] = await Promise.all([
-        client.lpos(this.queues.llm.keys.wait, id),
-        client.llen(this.queues.llm.keys.wait),
+        client.lpos(this.queue.keys.wait, id),
+        client.llen(this.queue.keys.wait),
       ]);
       return index === null ? undefined : length - 1 - index;
     }
     if (state === 'delayed') {
       const [delayed, waiting] = await Promise.all([
-        client.zrange(this.queues.llm.keys.delayed, 0, -1),
-        client.llen(this.queues.llm.keys.wait),
+        client.zrange(this.queue.keys.delayed, 0, -1),
+        client.llen(this.queue.keys.wait),
       ]);
       const rank = delayed.indexOf(id);
       return rank === -1 ? undefined : waiting + rank;

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
-import { GatewayError } from '@breakwater/contracts';
+import { ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { ReadinessGate } from '@breakwater/health';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { AcceptedBody, LlmJobData, acceptedBody } from './llm-job';
 import { LocalQueue } from './local-queue';
 import { QueueCapacity } from './queue-capacity';
-import { QueueConnections } from './queue-connections';
-import { LLM_JOB, llmJobOptions } from './queue.constants';
+import { LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
 
 const GAUGE_REFRESH_MS = 5_000;
 const QUEUE_FULL_RETRY_SECONDS = 30;
@@ -28,7 +29,7 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
   private gaugeTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly queues: QueueConnections,
+    @InjectQueue(LLM_PRODUCER) private readonly queue: Queue<LlmJobData, ChatCompletion>,
     private readonly local: LocalQueue,
     private readonly redis: RedisConnections,
     private readonly config: AppConfig,
@@ -78,20 +79,14 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
 
   /** Depth of the durable queue: jobs not yet ended. */
   async durableDepth(): Promise<number> {
-    const counts = await this.queues.llm.getJobCounts(
-      'waiting',
-      'delayed',
-      'active',
-      'prioritized',
-      'paused',
-    );
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused');
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
   }
 
   private async toRedis(data: LlmJobData): Promise<boolean> {
     if (!this.capacity.admits(await this.durableDepth())) throw this.full();
     const { maxRetries, resultRetentionSeconds } = this.config.queue;
-    await this.queues.llm.add(
+    await this.queue.add(
       LLM_JOB,
       data,
       llmJobOptions(
@@ -112,7 +107,7 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
     const { maxRetries, resultRetentionSeconds } = this.config.queue;
     for (const [index, data] of pending.entries()) {
       try {
-        await this.queues.llm.add(
+        await this.queue.add(
           LLM_JOB,
           data,
           llmJobOptions(
@@ -140,7 +135,7 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
   private async refreshGauges(): Promise<void> {
     if (!this.redis.available) return;
     try {
-      const counts = await this.queues.llm.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
       for (const [state, count] of Object.entries(counts)) this.metrics.queueJobs.set({ state }, count);
     } catch {
       // Redis went away between the check and the call: the next tick tries again.

@@ -4,6 +4,15 @@ import { JobsOptions } from 'bullmq';
 export const LLM_QUEUE = 'bw-llm';
 export const WEBHOOK_QUEUE = 'bw-webhooks';
 export const LLM_JOB = 'chat';
+
+/**
+ * The producers' queues are registered under their own names, on the fail-fast connection of this
+ * config key: a worker built by @nestjs/bullmq copies the options of a queue registered under its
+ * queue's name, and the workers must keep the default (patient) connection.
+ */
+export const PRODUCER_CONNECTION = 'producer';
+export const LLM_PRODUCER = 'llm-producer';
+export const WEBHOOK_PRODUCER = 'webhook-producer';
 export const WEBHOOK_JOB = 'deliver';
 
 /**

@@ -1,9 +1,9 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { CacheModule } from '@breakwater/cache';
+import { BullModule } from '@nestjs/bullmq';
+import { AppConfig } from '@breakwater/config';
 import { CompletionModule } from '@breakwater/completion';
 import { ReadinessGate } from '@breakwater/health';
-import { LlmProviderModule } from '@breakwater/llm-provider';
-import { RateLimitModule } from '@breakwater/rate-limit';
+import { bullConnection } from './bull-connection';
 import { IdempotencyStore } from './idempotency.store';
 import { JobEvents } from './job-events';
 import { JobStatusStore } from './job-status.store';
@@ -11,7 +11,14 @@ import { LlmJobProcessor } from './llm-job.processor';
 import { LlmJobRunner } from './llm-job.runner';
 import { LlmQueueProducer } from './llm-queue.producer';
 import { LocalQueue } from './local-queue';
-import { QueueConnections } from './queue-connections';
+import {
+  LLM_PRODUCER,
+  LLM_QUEUE,
+  PRODUCER_CONNECTION,
+  WEBHOOK_PRODUCER,
+  WEBHOOK_QUEUE,
+} from './queue.constants';
+import { ShutdownSafeQueue } from './shutdown-safe-queue';
 import { DnsHostResolver } from './webhooks/dns-host-resolver';
 import { HostResolver } from './webhooks/host-resolver';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
@@ -24,17 +31,39 @@ export interface QueueModuleOptions {
   processing: boolean;
 }
 
+/**
+ * Connections: the producers' queues fail fast (a Redis outage turns into the local queue at once),
+ * the workers are patient (they pick up again when Redis returns). See PRODUCER_CONNECTION.
+ */
+function bullModules(): { connections: DynamicModule[]; producers: DynamicModule } {
+  BullModule.queueClass = ShutdownSafeQueue;
+  const connection = (role: 'producer' | 'worker') => ({
+    inject: [AppConfig],
+    useFactory: (config: AppConfig) => ({ connection: bullConnection(config.redis.url, role) }),
+  });
+  return {
+    connections: [
+      BullModule.forRootAsync(connection('worker')),
+      BullModule.forRootAsync(PRODUCER_CONNECTION, connection('producer')),
+    ],
+    producers: BullModule.registerQueueAsync(
+      { name: LLM_PRODUCER, configKey: PRODUCER_CONNECTION, useFactory: () => ({ name: LLM_QUEUE }) },
+      { name: WEBHOOK_PRODUCER, configKey: PRODUCER_CONNECTION, useFactory: () => ({ name: WEBHOOK_QUEUE }) },
+    ),
+  };
+}
+
 /** Imported once per app (global): the gateway with processing = RUN_WORKERS, the worker with processing on. */
 @Module({})
 export class QueueModule {
   static forRoot(options: QueueModuleOptions): DynamicModule {
     const workers: Provider[] = options.processing ? [LlmJobProcessor, WebhookProcessor] : [];
+    const { connections, producers } = bullModules();
     return {
       module: QueueModule,
       global: true,
-      imports: [LlmProviderModule, CacheModule, RateLimitModule, CompletionModule],
+      imports: [CompletionModule, ...connections, producers],
       providers: [
-        QueueConnections,
         JobEvents,
         LlmJobRunner,
         LocalQueue,
@@ -48,7 +77,7 @@ export class QueueModule {
         { provide: ReadinessGate, useExisting: LlmQueueProducer },
         ...workers,
       ],
-      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue],
+      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue, producers],
     };
   }
 }

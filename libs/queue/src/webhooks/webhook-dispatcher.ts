@@ -1,12 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import { backoffDelayMs } from '@breakwater/llm-provider';
-import { QueueConnections } from '../queue-connections';
 import { RedisConnections } from '@breakwater/redis';
 import { JobEvents } from '../job-events';
 import { LlmJobData } from '../llm-job';
 import { RunOutcome } from '../llm-job.runner';
-import { WEBHOOK_ATTEMPTS, WEBHOOK_BACKOFF_MS, WEBHOOK_JOB, WEBHOOK_JOB_OPTIONS } from '../queue.constants';
+import {
+  WEBHOOK_ATTEMPTS,
+  WEBHOOK_BACKOFF_MS,
+  WEBHOOK_JOB,
+  WEBHOOK_JOB_OPTIONS,
+  WEBHOOK_PRODUCER,
+} from '../queue.constants';
 import { PermanentWebhookError, WebhookDelivery, WebhookSender } from './webhook-sender';
 
 /**
@@ -20,7 +27,7 @@ export class WebhookDispatcher implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
 
   constructor(
-    private readonly queues: QueueConnections,
+    @InjectQueue(WEBHOOK_PRODUCER) private readonly queue: Queue<WebhookDelivery>,
     private readonly events: JobEvents,
     private readonly sender: WebhookSender,
     private readonly redis: RedisConnections,
@@ -40,7 +47,7 @@ export class WebhookDispatcher implements OnModuleInit {
     };
     if (this.redis.available) {
       try {
-        await this.queues.webhooks.add(WEBHOOK_JOB, delivery, {
+        await this.queue.add(WEBHOOK_JOB, delivery, {
           ...WEBHOOK_JOB_OPTIONS,
           jobId: `webhook-${data.queueId}`,
         });
