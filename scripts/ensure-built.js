@@ -2,7 +2,7 @@
 // `npm start` builds first when the build is missing or older than any source file, so a fresh clone
 // runs with `npm ci && npm start` and a built tree starts at once.
 const { execSync } = require('node:child_process');
-const { existsSync, readdirSync, statSync } = require('node:fs');
+const { existsSync, readdirSync, statSync, utimesSync } = require('node:fs');
 const { join } = require('node:path');
 
 const outputs = ['dist/apps/gateway/main.js', 'dist/apps/worker/main.js'];
@@ -23,4 +23,7 @@ const sources = Math.max(newestSource('apps'), newestSource('libs'));
 if (builtAt < sources) {
   process.stderr.write('breakwater: building (first start or sources changed)...\n');
   execSync('npm run build --silent', { stdio: 'inherit' });
+  // webpack leaves an unchanged bundle's time alone: mark the outputs built now, or every start rebuilds.
+  const now = new Date();
+  for (const file of outputs) utimesSync(file, now, now);
 }
