@@ -14,7 +14,7 @@ const COMMA = 0x2c;
  * The validation pipe's class-transformer copies every value of a body it validates at several
  * microseconds each, so a megabyte of `{"k":0}` would hold the event loop for seconds; 100,000 values
  * (~0.5 s at worst on a loaded 2-core VM) is far above any real request: 10,000 messages of three fields,
- * or a 5,000-value response_format schema, are a fraction of it.
+ * or a 2,500-value response_format schema, are a fraction of it.
  */
 export const MAX_JSON_VALUES = 100_000;
 

@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 export const MAX_SCHEMA_DEPTH = 64;
 /**
  * JSON values in a caller's schema (every object, array, string, number, boolean and null): room for a
- * structured-output schema of a few hundred properties (zod's output for 300 fields is ~2,500 values).
- * ajv's code generation grows about linearly, ~0.03-0.06 ms of CPU per value (measured 72 ms for 400
- * values and 402 ms for 6,400 on a 2-core VM at load 10); a compiled schema is kept by its hash.
+ * structured-output schema of a few hundred properties (zod's output for 300 plain fields is ~2,000 values).
+ * ajv compiles in the event loop at up to ~0.2 ms of CPU per value for keyword-dense schemas (5,000 values
+ * of the worst shape took 1 s on a 2-core VM); a compiled schema is then kept by its hash.
  */
-export const MAX_SCHEMA_NODES = 5000;
+export const MAX_SCHEMA_NODES = 2500;
 /**
  * Compilation cost of all the schema's patterns together, in units of roughly 1 ms of CPU (see
  * patternCost). RE2 runs in linear time but compiles in the event loop, and some short patterns are
