@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisConnections } from '@breakwater/redis';
+import { RedisConnections, defineScripts } from '@breakwater/redis';
 import { CACHE_EVENTS_CHANNEL } from './cache-bus';
 import { CACHE_KEY_PREFIX } from './cache-key';
 import { CacheEntry, decodeEntry } from './cache-entry';
@@ -16,30 +16,17 @@ export interface StoredEntry {
 
 export type LockOutcome = 'acquired' | 'held' | 'unavailable';
 
-interface LuaScript {
-  source: string;
-  sha: string;
-}
-
-function lua(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
 /**
- * A holder's last step, in one round trip and atomically: store the entry (unless there is none to store),
- * release the lock if it is still ours, and ring the waiters. Waiters that then find the lock gone and
- * no entry know the holder failed and call for themselves.
+ * The lib's Lua, read from beside the running code: the sources under jest, the app's folder in a build
+ * (nest-cli.json copies every lib's `src/lua` there).
  */
-const COMMIT = lua(`
-if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
-redis.call('PUBLISH', ARGV[4], ARGV[5])
-return 1`);
+const SCRIPTS_DIR = join(__dirname, 'lua');
 
-/** Keeps a live holder's lock from expiring under it; a dead holder's lock runs out within one TTL. */
-const EXTEND = lua(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`);
+/** lua/commitFlight.lua and lua/extendFlightLock.lua (their headers say the arguments). */
+interface FlightCommands {
+  commitFlight(...args: (string | number)[]): Promise<number>;
+  extendFlightLock(...args: (string | number)[]): Promise<number>;
+}
 
 export function lockKeyOf(key: string): string {
   return LOCK_PREFIX + key.slice(CACHE_KEY_PREFIX.length);
@@ -57,8 +44,9 @@ export class SecondTier {
     return this.connections.available;
   }
 
-  private get client(): Redis {
-    return this.connections.client;
+  /** The client with the scripts defined: on first use, then a lookup (defineScripts defines once per connection). */
+  private get client(): Redis & FlightCommands {
+    return defineScripts<FlightCommands>(this.connections.client, SCRIPTS_DIR);
   }
 
   /** The entry at `key` and the length of its stored form (what the first tier charges for it). */
@@ -95,17 +83,16 @@ export class SecondTier {
   }
 
   async extend(key: string, token: string, ttlMs: number): Promise<void> {
-    if (this.available) await this.run(EXTEND, [lockKeyOf(key)], [token, ttlMs]).catch(() => undefined);
+    if (this.available)
+      await this.client.extendFlightLock(1, lockKeyOf(key), token, ttlMs).catch(() => undefined);
   }
 
-  /** Stores `value` (none when empty) and releases the lock `token` holds; see COMMIT. */
+  /** Stores `value` (none when empty) and releases the lock `token` holds, in one round trip. */
   async commit(key: string, value: string, retainMs: number, token: string, event: string): Promise<void> {
     if (!this.available) return;
-    await this.run(
-      COMMIT,
-      [key, lockKeyOf(key)],
-      [value, retainMs, token, CACHE_EVENTS_CHANNEL, event],
-    ).catch(() => undefined);
+    await this.client
+      .commitFlight(2, key, lockKeyOf(key), value, retainMs, token, CACHE_EVENTS_CHANNEL, event)
+      .catch(() => undefined);
   }
 
   /** The entry and whether its lock is still held, in one round trip; undefined when Redis cannot say. */
@@ -152,15 +139,5 @@ export class SecondTier {
       return deleted > 0 ? deleted : undefined;
     }
     return deleted;
-  }
-
-  private async run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      // First use on this server (or after SCRIPT FLUSH): send the source once, then EVALSHA works.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.client.eval(script.source, keys.length, ...keys, ...args);
-    }
   }
 }

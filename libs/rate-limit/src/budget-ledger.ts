@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
-import { RedisConnections } from '@breakwater/redis';
+import { RedisConnections, defineScripts } from '@breakwater/redis';
 import { BudgetRefusal, DayBudget, usdString } from './budget-rule';
 import { MemoryBudgetLedger } from './memory-budget-ledger';
 import { execAll } from './redis-pipeline';
 import { budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
+import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
 /**
  * Serialisable: what a request reserved against the day's budgets. It travels with a queued job so that
@@ -47,85 +48,10 @@ const LEASE_MARGIN_MS = 10 * 60_000;
 /** Budget keys live two days past their last write: long enough for any late settlement. */
 const DAY_KEY_TTL_SECONDS = 2 * 86400;
 
-// Shared by both scripts: drops a reservation from a subject's totals (hash KEYS[h]).
-const FORGET = `
-local function forget(hash, id)
-  local field = 'r:' .. id
-  local amount = redis.call('HGET', hash, field)
-  if not amount then return end
-  local sep = string.find(amount, ' ', 1, true)
-  local tokens = tonumber(string.sub(amount, 1, sep - 1))
-  local cost = string.sub(amount, sep + 1)
-  if tokens ~= 0 then redis.call('HINCRBY', hash, 'reserved_tokens', -tokens) end
-  if tonumber(cost) ~= 0 then redis.call('HINCRBYFLOAT', hash, 'reserved_cost', '-' .. cost) end
-  redis.call('HDEL', hash, field)
-end
-`;
-
-/**
- * Admission and reservation in one atomic step, so replicas cannot both admit against the same
- * remaining budget (no read-then-write race). KEYS: per subject, its hash then its reservation set.
- * ARGV: now, lease expiry, id, tokens, cost, key ttl, then per subject its token and cost budgets ('' =
- * none). Expired reservations (a holder that died) are dropped first. Returns {0} when reserved, else
- * {subject index, 1 if spend alone reached the budget, 'tokens' | 'cost'}.
- */
-const RESERVE = `${FORGET}
-local now = tonumber(ARGV[1])
-local subjects = #KEYS / 2
-for i = 1, subjects do
-  local hash, ledger = KEYS[2 * i - 1], KEYS[2 * i]
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', ledger, '-inf', now, 'LIMIT', 0, 100)) do
-    forget(hash, id)
-    redis.call('ZREM', ledger, id)
-  end
-  if redis.call('ZCARD', ledger) == 0 then
-    -- Nothing in flight: clear the float residue that adding and removing costs leaves behind.
-    redis.call('HDEL', hash, 'reserved_tokens', 'reserved_cost')
-  end
-  local v = redis.call('HMGET', hash, 'spent_tokens', 'reserved_tokens', 'spent_cost', 'reserved_cost')
-  local spentTokens, spentCost = tonumber(v[1]) or 0, tonumber(v[3]) or 0
-  local tokenBudget, costBudget = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
-  if tokenBudget ~= '' and spentTokens + (tonumber(v[2]) or 0) >= tonumber(tokenBudget) then
-    return {i, spentTokens >= tonumber(tokenBudget) and 1 or 0, 'tokens'}
-  end
-  if costBudget ~= '' and spentCost + (tonumber(v[4]) or 0) >= tonumber(costBudget) then
-    return {i, spentCost >= tonumber(costBudget) and 1 or 0, 'cost'}
-  end
-end
-for i = 1, subjects do
-  local hash, ledger = KEYS[2 * i - 1], KEYS[2 * i]
-  redis.call('HINCRBY', hash, 'reserved_tokens', ARGV[4])
-  redis.call('HINCRBYFLOAT', hash, 'reserved_cost', ARGV[5])
-  redis.call('HSET', hash, 'r:' .. ARGV[3], ARGV[4] .. ' ' .. ARGV[5])
-  redis.call('ZADD', ledger, ARGV[2], ARGV[3])
-  redis.call('EXPIRE', hash, ARGV[6])
-  redis.call('EXPIRE', ledger, ARGV[6])
-end
-return {0}
-`;
-
-/**
- * Replaces a reservation with real spend. Only a reservation still pending is settled (ZREM says so),
- * which makes a second delivery of the same settlement a no-op. ARGV: id, tokens, cost, key ttl.
- */
-const SETTLE = `${FORGET}
-local settled = 0
-for i = 1, #KEYS, 2 do
-  local hash, ledger = KEYS[i], KEYS[i + 1]
-  if redis.call('ZREM', ledger, ARGV[1]) == 1 then
-    forget(hash, ARGV[1])
-    if tonumber(ARGV[2]) ~= 0 then redis.call('HINCRBY', hash, 'spent_tokens', ARGV[2]) end
-    if tonumber(ARGV[3]) ~= 0 then redis.call('HINCRBYFLOAT', hash, 'spent_cost', ARGV[3]) end
-    redis.call('EXPIRE', hash, ARGV[4])
-    settled = settled + 1
-  end
-end
-return settled
-`;
-
+/** lua/reserveBudget.lua and lua/settleBudget.lua (their headers say the arguments). */
 interface BudgetCommands {
-  bwReserveBudget(...args: (string | number)[]): Promise<[number, number?, string?]>;
-  bwSettleBudget(...args: (string | number)[]): Promise<number>;
+  reserveBudget(...args: (string | number)[]): Promise<[number, number?, string?]>;
+  settleBudget(...args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -145,9 +71,7 @@ export class BudgetLedger {
     private readonly redis: RedisConnections,
     config: AppConfig,
   ) {
-    this.client = redis.client as Redis & BudgetCommands;
-    this.client.defineCommand('bwReserveBudget', { lua: RESERVE });
-    this.client.defineCommand('bwSettleBudget', { lua: SETTLE });
+    this.client = defineScripts<BudgetCommands>(redis.client, RATE_LIMIT_SCRIPTS_DIR);
     this.leaseMs =
       config.queue.requestTtlSeconds * 1000 + config.resilience.requestTimeoutMs + LEASE_MARGIN_MS;
     redis.onTransition((available) => {
@@ -172,7 +96,7 @@ export class BudgetLedger {
           reservationsKey(request.day, subject),
         ]);
         const limits = budgets.flatMap((budget) => [budget.tokens ?? '', budget.costUsd ?? '']);
-        const [index, spent, kind] = await this.client.bwReserveBudget(
+        const [index, spent, kind] = await this.client.reserveBudget(
           keys.length,
           ...keys,
           now,
@@ -222,7 +146,7 @@ export class BudgetLedger {
           budgetKey(reservation.day, subject),
           reservationsKey(reservation.day, subject),
         ]);
-        await this.client.bwSettleBudget(
+        await this.client.settleBudget(
           keys.length,
           ...keys,
           reservation.id,

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
-import { RedisConnections } from '@breakwater/redis';
+import { RedisConnections, defineScripts } from '@breakwater/redis';
 import { slotsKey } from './rate-limit-keys';
+import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
 /** A concurrency limit: at most `limit` requests of `subject` in flight at once. */
 export interface SlotSpec {
@@ -23,26 +24,9 @@ export type SlotOutcome = { held: HeldSlots } | { refused: SlotSpec };
 /** Slots outlive the longest synchronous request by this much before a crashed holder's are reclaimed. */
 const LEASE_MARGIN_MS = 30_000;
 
-/**
- * Takes one slot in every limit or none. Each slot is a member of a sorted set scored by its lease
- * expiry, so a replica that dies holding slots cannot leak them: the next acquire drops expired ones.
- * One script for all limits of a request, so two replicas can never both take the last slot.
- */
-const ACQUIRE = `
-local now = tonumber(ARGV[1])
-for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZCARD', key) >= tonumber(ARGV[4 + i]) then return i end
-end
-for _, key in ipairs(KEYS) do
-  redis.call('ZADD', key, ARGV[2], ARGV[4])
-  redis.call('PEXPIRE', key, ARGV[3])
-end
-return 0
-`;
-
+/** lua/acquireSlots.lua: one slot in every limit or none, expired leases dropped first. */
 interface SlotCommands {
-  bwAcquireSlots(...args: (string | number)[]): Promise<number>;
+  acquireSlots(...args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -61,8 +45,7 @@ export class ConcurrencySlots {
     private readonly redis: RedisConnections,
     config: AppConfig,
   ) {
-    this.client = redis.client as Redis & SlotCommands;
-    this.client.defineCommand('bwAcquireSlots', { lua: ACQUIRE });
+    this.client = defineScripts<SlotCommands>(redis.client, RATE_LIMIT_SCRIPTS_DIR);
     this.leaseMs = config.resilience.requestTimeoutMs * 2 + LEASE_MARGIN_MS;
   }
 
@@ -71,7 +54,7 @@ export class ConcurrencySlots {
     const keys = specs.map((spec) => slotsKey(spec.subject));
     if (this.redis.available) {
       try {
-        const refused = await this.client.bwAcquireSlots(
+        const refused = await this.client.acquireSlots(
           keys.length,
           ...keys,
           now,

@@ -10,3 +10,4 @@ export * from './rate-limit-headers';
 export * from './rate-limit.module';
 export * from './usage-report';
 export * from './usage.service';
+export * from './window-limiters';

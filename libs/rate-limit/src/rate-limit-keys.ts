@@ -5,9 +5,9 @@
  */
 export const KEY_PREFIX = 'bw';
 
-/** rate-limiter-flexible's keyPrefix for one scope and window (`bw:rl:caller:minute`). */
-export function windowPrefix(scope: string, window: string): string {
-  return `${KEY_PREFIX}:rl:${scope}:${window}`;
+/** Request counter of one fixed window (`bw:win:caller:minute:<caller>`), expiring when the window ends. */
+export function windowKey(scope: string, window: string, key: string): string {
+  return `${KEY_PREFIX}:win:${scope}:${window}:${key}`;
 }
 
 /** The subject of a limit: the caller, or one end user of it. */

@@ -2,37 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { ChainableCommander, Redis } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
 import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
-import { RedisConnections } from '@breakwater/redis';
+import { RedisConnections, defineScripts } from '@breakwater/redis';
 import { usdString, utcDay, utcMonth } from './budget-rule';
 import { execAll } from './redis-pipeline';
 import { usageKey } from './rate-limit-keys';
+import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 import { UsageEntry, UsageReport, usageIncrements, usagePeriodOf } from './usage-report';
 
 /** Day hashes are kept a week, month hashes two months, past their last write. */
 const DAY_TTL_SECONDS = 7 * 86400;
 const MONTH_TTL_SECONDS = 62 * 86400;
 
-/**
- * Adds the same increments to every hash in KEYS and renews its expiry. ARGV: one TTL per key, then
- * field/amount pairs; `cost_usd` fields are decimal (HINCRBYFLOAT), the rest whole numbers.
- */
-const ADD_USAGE = `
-local n = #KEYS
-for k = 1, n do
-  for i = n + 1, #ARGV, 2 do
-    if string.sub(ARGV[i], 1, 8) == 'cost_usd' then
-      redis.call('HINCRBYFLOAT', KEYS[k], ARGV[i], ARGV[i + 1])
-    else
-      redis.call('HINCRBY', KEYS[k], ARGV[i], ARGV[i + 1])
-    end
-  end
-  redis.call('EXPIRE', KEYS[k], ARGV[k])
-end
-return n
-`;
-
+/** lua/addUsage.lua: the same increments into every hash of a request, expiry renewed. */
 interface UsageCommands {
-  bwAddUsage(...args: (string | number)[]): Promise<number>;
+  addUsage(...args: (string | number)[]): Promise<number>;
 }
 
 type UsagePipeline = ChainableCommander & UsageCommands;
@@ -55,8 +38,7 @@ export class Usage {
     private readonly redis: RedisConnections,
     private readonly metrics: Metrics,
   ) {
-    this.client = redis.client as Redis & UsageCommands;
-    this.client.defineCommand('bwAddUsage', { lua: ADD_USAGE });
+    this.client = defineScripts<UsageCommands>(redis.client, RATE_LIMIT_SCRIPTS_DIR);
     redis.onTransition((available) => {
       if (available) void this.flushPending();
     });
@@ -87,7 +69,7 @@ export class Usage {
     ];
     if (this.redis.available) {
       try {
-        await this.client.bwAddUsage(
+        await this.client.addUsage(
           keys.length,
           ...keys.map(([key]) => key),
           ...keys.map(([, ttl]) => ttl),
@@ -131,7 +113,7 @@ export class Usage {
     const batch = [...this.pending.entries()];
     this.pending.clear();
     const pipeline = this.client.pipeline() as UsagePipeline;
-    for (const [key, { ttl, fields }] of batch) pipeline.bwAddUsage(1, key, ttl, ...argsOf([...fields]));
+    for (const [key, { ttl, fields }] of batch) pipeline.addUsage(1, key, ttl, ...argsOf([...fields]));
     if (!(await execAll(pipeline))) {
       for (const [key, { ttl, fields }] of batch) this.addPending(key, ttl, [...fields.entries()]);
     }

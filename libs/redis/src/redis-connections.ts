@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis, RedisOptions } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
+import { redactedUrl, redisOptionsOf } from './redis-url';
 
 const FIRST_CONNECT_WAIT_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 2000;
@@ -20,7 +21,8 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   readonly client: Redis;
 
   constructor(private readonly config: AppConfig) {
-    this.client = new Redis(config.redis.url, {
+    this.client = new Redis({
+      ...redisOptionsOf(config.redis.url),
       ...this.baseOptions(),
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -80,9 +82,4 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     else this.logger.warn('Redis connection lost: embedded mode until it returns');
     for (const listener of this.listeners) listener(up);
   }
-}
-
-/** The URL without its password, for logs. */
-export function redactedUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
 }
