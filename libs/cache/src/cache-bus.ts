@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, RedisOptions } from 'ioredis';
+import { redisOptionsOf } from '@breakwater/redis';
 
 /** The one pub/sub channel of the cache: fills (to wake waiters) and invalidations, for every replica. */
 export const CACHE_EVENTS_CHANNEL = 'bw:cache:v1:events';
@@ -41,7 +42,8 @@ export class CacheBus {
   constructor(private readonly handlers: CacheBusHandlers) {}
 
   start(url: string, options: RedisOptions): void {
-    const subscriber = new Redis(url, {
+    const subscriber = new Redis({
+      ...redisOptionsOf(url),
       ...options,
       lazyConnect: true,
       connectionName: 'breakwater-cache-events',
