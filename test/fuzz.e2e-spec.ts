@@ -367,10 +367,12 @@ describe(`fuzz: ${RUNS} hostile chat and batch requests (fast-check seed ${SEED}
       RUN_WORKERS: 'false',
     });
   });
+  // Closing waits for the in-process local queue's running jobs (up to REQUEST_TIMEOUT_SECONDS) when a loaded
+  // machine turned some async cases local: more than jest's default 30 s hook time.
   afterAll(async () => {
     await gateway.close();
     await redis.stop();
-  });
+  }, 60_000);
 
   it(
     `answers every case with a 2xx body or a contract error under 500, seed ${SEED}`,
