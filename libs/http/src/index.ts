@@ -3,3 +3,4 @@
 export * from './contract-exception.filter';
 export * from './create-http-app';
 export * from './error-response';
+export * from './serve-app';

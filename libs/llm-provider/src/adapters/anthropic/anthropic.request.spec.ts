@@ -1,11 +1,9 @@
 import { ProviderRequest } from '../llm-provider.adapter';
+import { providerRequest } from '../shared/provider-request.fixture';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, toAnthropicRequest } from './anthropic.request';
 
-const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
-  model: 'claude-haiku-4-5',
-  messages: [{ role: 'user', content: 'hello' }],
-  ...extra,
-});
+const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest =>
+  providerRequest('claude-haiku-4-5', extra);
 
 describe('toAnthropicRequest', () => {
   it('joins system and developer messages into the top-level system, out of the turns', () => {

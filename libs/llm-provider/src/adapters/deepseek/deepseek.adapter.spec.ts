@@ -1,11 +1,8 @@
 import { ProviderRequest } from '../llm-provider.adapter';
+import { providerRequest } from '../shared/provider-request.fixture';
 import { deepSeekRequest } from './deepseek.adapter';
 
-const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'hello' }],
-  ...extra,
-});
+const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => providerRequest('gpt-4o-mini', extra);
 
 describe('deepSeekRequest', () => {
   it('turns json_schema into json_object with the schema in a leading system message', () => {

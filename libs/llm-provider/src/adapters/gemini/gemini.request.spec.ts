@@ -1,11 +1,9 @@
 import { ProviderRequest } from '../llm-provider.adapter';
+import { providerRequest } from '../shared/provider-request.fixture';
 import { toGeminiRequest } from './gemini.request';
 
-const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
-  model: 'gemini-2.5-flash',
-  messages: [{ role: 'user', content: 'hello' }],
-  ...extra,
-});
+const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest =>
+  providerRequest('gemini-2.5-flash', extra);
 
 describe('toGeminiRequest', () => {
   it('puts system and developer messages in systemInstruction and maps user to user, assistant to model', () => {

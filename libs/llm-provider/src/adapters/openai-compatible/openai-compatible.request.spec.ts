@@ -1,11 +1,8 @@
 import { ProviderRequest } from '../llm-provider.adapter';
+import { providerRequest } from '../shared/provider-request.fixture';
 import { openAiRequestBody } from './openai-compatible.request';
 
-const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'hello' }],
-  ...extra,
-});
+const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => providerRequest('gpt-4o-mini', extra);
 
 describe('openAiRequestBody', () => {
   it('sends the model, the messages and only the parameters the request carries, never stream', () => {
