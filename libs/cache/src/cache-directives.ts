@@ -1,8 +1,5 @@
 import { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '@breakwater/contracts';
-
-export const CACHE_MODES = ['default', 'bypass', 'refresh'] as const;
-export type CacheMode = (typeof CACHE_MODES)[number];
+import { CACHE_MODES, CacheMode, GatewayError } from '@breakwater/contracts';
 
 /** What a request asks of the cache through its headers (contract: Request headers). */
 export interface CacheDirectives {

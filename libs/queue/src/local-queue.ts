@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion } from '@breakwater/contracts';
+import { ChatCompletion, JobStatus } from '@breakwater/contracts';
 import { backoffDelayMs } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { FinishedJobs } from './finished-jobs';
 import { JobEvents } from './job-events';
-import { JobStatus, JobView, LlmJobData } from './llm-job';
+import { JobView, LlmJobData } from './llm-job';
 import { LlmJobRunner, RunOutcome } from './llm-job.runner';
 import { QueueCapacity } from './queue-capacity';
 

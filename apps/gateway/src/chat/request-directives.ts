@@ -1,11 +1,8 @@
 import { IncomingHttpHeaders } from 'node:http';
 import { CacheDirectives, cacheDirectivesOf } from '@breakwater/cache';
-import { GatewayError } from '@breakwater/contracts';
+import { GatewayError, PROCESSING_MODES, ProcessingMode } from '@breakwater/contracts';
 import { endUserOf } from '@breakwater/rate-limit';
 import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_RULE, isModelName } from './dto/model-name';
-
-export const PROCESSING_MODES = ['queue_if_unavailable', 'immediate', 'async'] as const;
-export type ProcessingMode = (typeof PROCESSING_MODES)[number];
 
 /** What a caller asks of the gateway through request headers (contract: Request headers). */
 export interface RequestDirectives {
