@@ -25,3 +25,16 @@ export const HEADER = {
 } as const;
 
 export type HeaderName = (typeof HEADER)[keyof typeof HEADER];
+
+/** Request headers as Node parses them (`IncomingHttpHeaders` fits), without needing Node's types. */
+export type HeaderRecord = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * The value of a request header, a repeated one joined with `, ` (RFC 9110, 5.3). Node already joins
+ * repeats of these headers on the wire; joining here too means a header record built any other way
+ * (an inject, a test, a proxy library) reads exactly as the same request over a socket would.
+ */
+export function headerOf(headers: HeaderRecord, name: HeaderName): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
