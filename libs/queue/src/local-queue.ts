@@ -13,7 +13,7 @@ import { QueueCapacity } from './queue-capacity';
  * What the finished results of the local queue may hold: each finished job is charged its result's
  * serialised length plus FINISHED_JOB_OVERHEAD_BYTES; past it the oldest finished are forgotten first.
  */
-export const LOCAL_RESULTS_MAX_BYTES = 64 * 1024 * 1024;
+const LOCAL_RESULTS_MAX_BYTES = 64 * 1024 * 1024;
 /** What a finished job costs besides its result (ids, times, the record itself). */
 const FINISHED_JOB_OVERHEAD_BYTES = 256;
 

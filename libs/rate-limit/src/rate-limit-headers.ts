@@ -47,7 +47,7 @@ export function tightestWindow(states: readonly WindowState[]): WindowState | un
 }
 
 /** Whole seconds until `ms` have passed, rounded up so a client that waits them is never early. */
-export function secondsFrom(ms: number): number {
+function secondsFrom(ms: number): number {
   return Math.max(0, Math.ceil(ms / 1000));
 }
 
