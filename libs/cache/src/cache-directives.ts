@@ -1,8 +1,4 @@
-import { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '@breakwater/contracts';
-
-export const CACHE_MODES = ['default', 'bypass', 'refresh'] as const;
-export type CacheMode = (typeof CACHE_MODES)[number];
+import { CACHE_MODES, CacheMode, GatewayError, HEADER, HeaderRecord, headerOf } from '@breakwater/contracts';
 
 /** What a request asks of the cache through its headers (contract: Request headers). */
 export interface CacheDirectives {
@@ -20,25 +16,20 @@ export const MAX_TTL_SECONDS = 365 * 24 * 3600;
 const STRICTNESS: Record<CacheMode, number> = { default: 0, refresh: 1, bypass: 2 };
 const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
 
-function single(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 /**
  * Reads `x-cache-mode`, `Cache-Control`, `x-cache-ttl` and `x-cache-key`; a bad value is a 400 naming the
  * header. `Cache-Control: no-store` asks for bypass and `no-cache` for refresh (other directives are
  * ignored); when it and `x-cache-mode` disagree the stricter wins (bypass over refresh over default), so
  * no combination of headers can read an answer that one of them refused.
  */
-export function cacheDirectivesOf(headers: IncomingHttpHeaders): CacheDirectives {
-  let mode = modeOf(single(headers, 'x-cache-mode'));
-  const fromCacheControl = cacheControlModeOf(single(headers, 'cache-control'));
+export function cacheDirectivesOf(headers: HeaderRecord): CacheDirectives {
+  let mode = modeOf(headerOf(headers, HEADER.cacheMode));
+  const fromCacheControl = cacheControlModeOf(headerOf(headers, HEADER.cacheControl));
   if (STRICTNESS[fromCacheControl] > STRICTNESS[mode]) mode = fromCacheControl;
   const directives: CacheDirectives = { mode };
-  const ttl = single(headers, 'x-cache-ttl');
+  const ttl = headerOf(headers, HEADER.cacheTtl);
   if (ttl !== undefined) directives.ttlSeconds = ttlOf(ttl);
-  const customKey = single(headers, 'x-cache-key');
+  const customKey = headerOf(headers, HEADER.cacheKey);
   if (customKey !== undefined) directives.customKey = customKeyOf(customKey);
   return directives;
 }
@@ -47,7 +38,7 @@ function modeOf(value: string | undefined): CacheMode {
   if (value === undefined) return 'default';
   const mode = value.trim().toLowerCase();
   if (!(CACHE_MODES as readonly string[]).includes(mode)) {
-    throw GatewayError.invalid('x-cache-mode', `x-cache-mode must be one of ${CACHE_MODES.join(', ')}`);
+    throw GatewayError.invalid(HEADER.cacheMode, `x-cache-mode must be one of ${CACHE_MODES.join(', ')}`);
   }
   return mode as CacheMode;
 }
@@ -68,7 +59,7 @@ function ttlOf(value: string): number {
   const seconds = POSITIVE_INTEGER.test(text) ? Number(text) : NaN;
   if (!(seconds <= MAX_TTL_SECONDS)) {
     throw GatewayError.invalid(
-      'x-cache-ttl',
+      HEADER.cacheTtl,
       `x-cache-ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`,
     );
   }
@@ -78,7 +69,7 @@ function ttlOf(value: string): number {
 function customKeyOf(value: string): string {
   if (value.length === 0 || value.length > MAX_CUSTOM_KEY_LENGTH || value.trim().length === 0) {
     throw GatewayError.invalid(
-      'x-cache-key',
+      HEADER.cacheKey,
       `x-cache-key must be 1 to ${MAX_CUSTOM_KEY_LENGTH} characters, not only spaces`,
     );
   }

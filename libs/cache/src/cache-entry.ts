@@ -66,8 +66,3 @@ export function answerOf(entry: CacheEntry): ProviderAnswer {
     attempts: 0,
   };
 }
-
-/** Whether an answer came from the cache rather than a provider call. */
-export function isCachedAnswer(answer: ProviderAnswer): boolean {
-  return answer.attempts === 0;
-}

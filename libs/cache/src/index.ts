@@ -2,7 +2,7 @@
 // misses, stale-if-error, and invalidation of every replica's first tier through pub/sub.
 export * from './cache-directives';
 export * from './cache-entry';
-export { CACHE_KEY_PREFIX, cacheKeyOf, customCacheKeyOf, canonicalRequest } from './cache-key';
+export { CACHE_KEY_PREFIX, cacheKeyOf, customCacheKeyOf } from './cache-key';
 export * from './cache-plan';
 export * from './cache-selector';
 export * from './cache.module';

@@ -1,4 +1,13 @@
-import type { ChatCompletion, ChatCompletionRequest, ErrorBody } from '@breakwater/contracts';
+import type {
+  AcceptedBody,
+  CacheMode,
+  ChatCompletion,
+  ChatCompletionRequest,
+  ErrorBody,
+  HeaderName,
+  JobStatusBody,
+  ProcessingMode,
+} from '@breakwater/contracts';
 import {
   BreakwaterError,
   BreakwaterErrorInit,
@@ -8,7 +17,6 @@ import {
   RateLimitedError,
 } from './client-errors';
 import { PollPolicy, nextPollStep, pollPolicyOf, retryAfterSecondsOf } from './poll-policy';
-import type { AcceptedBody, JobStatusBody } from './queue.types';
 
 /** The part of `fetch` the client uses; Node's global `fetch` fits, and so does a wrapper around it. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -25,9 +33,6 @@ export interface BreakwaterClientOptions {
   /** Sent on every request (tracing headers, say). */
   headers?: Record<string, string>;
 }
-
-export type ProcessingMode = 'queue_if_unavailable' | 'immediate' | 'async';
-export type CacheMode = 'default' | 'bypass' | 'refresh';
 
 /** The contract's request headers, by name. */
 export interface SubmitOptions {
@@ -245,7 +250,8 @@ export class BreakwaterClient {
 }
 
 function directiveHeaders(options: SubmitOptions): Record<string, string> {
-  const headers: Record<string, string | undefined> = {
+  // Typed by the contract's names so a misspelt header fails to compile instead of being ignored.
+  const headers: Partial<Record<HeaderName, string>> = {
     'x-processing-mode': options.processingMode,
     'x-cache-mode': options.cacheMode,
     'x-cache-ttl': options.cacheTtlSeconds === undefined ? undefined : String(options.cacheTtlSeconds),

@@ -1,5 +1,4 @@
-import type { ErrorCode } from '@breakwater/contracts';
-import type { JobStatusBody } from './queue.types';
+import type { ErrorCode, JobStatusBody } from '@breakwater/contracts';
 
 /**
  * The gateway's codes, plus two of the client's own: `UNEXPECTED_RESPONSE` (an answer that is not the

@@ -3,11 +3,15 @@
 export * from './breakwater-client';
 export * from './client-errors';
 export * from './poll-policy';
-export type * from './queue.types';
 export type {
+  AcceptedBody,
+  CacheMode,
   ChatCompletion,
   ChatCompletionRequest,
   ChatMessage,
   ErrorBody,
   ErrorCode,
+  JobStatus,
+  JobStatusBody,
+  ProcessingMode,
 } from '@breakwater/contracts';

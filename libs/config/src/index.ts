@@ -4,5 +4,5 @@ export * from './app-config';
 export * from './config.error';
 export * from './config.module';
 export * from './load-config';
-export { sha256Hex, DEV_CALLER_KEY, toCallers } from './callers-loader';
+export { sha256Hex } from './callers-loader';
 export * from './validation-errors';

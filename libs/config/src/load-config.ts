@@ -17,7 +17,7 @@ export type Environment = Record<string, string | undefined>;
  * The process environment, over the values of a `.env` file in the working directory if there is one
  * (the real environment wins).
  */
-export function processEnvironment(): Environment {
+function processEnvironment(): Environment {
   const file = '.env';
   const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
   return { ...fromFile, ...process.env };

@@ -16,7 +16,7 @@ const PRINTABLE = /^[\x20-\x7e]+$/;
  * The caller's `x-request-id` when it is usable (printable ASCII, up to 128 characters, so it cannot
  * forge log lines), else a new UUID.
  */
-export function requestIdOf(raw: IncomingMessage): string {
+function requestIdOf(raw: IncomingMessage): string {
   const given = raw.headers['x-request-id'];
   if (typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE.test(given))
     return given;

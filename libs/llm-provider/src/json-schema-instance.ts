@@ -5,7 +5,7 @@ export const INSTANCE_MAX_ITEMS = 1000;
 /** Characters of one string in an instance. */
 export const INSTANCE_MAX_STRING_LENGTH = 10_000;
 /** Nesting of an instance (objects, arrays, and the `$ref`/`anyOf`/`allOf` steps taken to reach them). */
-export const INSTANCE_MAX_DEPTH = 32;
+const INSTANCE_MAX_DEPTH = 32;
 /** Serialised bytes of a whole instance. */
 export const INSTANCE_MAX_BYTES = 1_000_000;
 /**

@@ -15,7 +15,7 @@ const MILLION = 1_000_000;
 const FREE: ModelPrice = { input: 0, output: 0 };
 
 /** The mock's names that keep their own `model` label; any other mock name is labelled `other`. */
-export const MOCK_MODELS = ['mock/echo'] as const;
+const MOCK_MODELS = ['mock/echo'] as const;
 
 /**
  * Unpriced names reported by a warning, at most: past this the log would grow with every name a caller
@@ -41,7 +41,6 @@ export class Pricing {
   private readonly logger = new Logger('Pricing');
   private readonly prices: Map<string, ModelPrice>;
   private readonly reported = new Set<string>();
-  readonly updated = table.updated;
 
   constructor(config: AppConfig, metrics: Metrics) {
     this.prices = new Map([...Object.entries(table.models), ...Object.entries(config.pricing.models)]);

@@ -5,7 +5,7 @@ import { LoggerOptions } from 'pino';
  * Request headers are never logged at all (the request line names its fields); these catch errors and
  * objects logged by code.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'authorization',
   'apiKey',
   'api_key',

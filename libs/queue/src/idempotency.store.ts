@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion, GatewayError } from '@breakwater/contracts';
+import { AcceptedBody, ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { RedisConnections } from '@breakwater/redis';
-import { AcceptedBody } from './llm-job';
 
 /** What a first request with an `idempotency-key` answered, replayed to every repeat within 24 h. */
 export type IdempotentAnswer =

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Job, Queue } from 'bullmq';
-import { ChatCompletion, GatewayError } from '@breakwater/contracts';
+import { ChatCompletion, GatewayError, JobStatus } from '@breakwater/contracts';
 import { RedisConnections } from '@breakwater/redis';
-import { EXPIRED_REASON, JobStatus, JobView, LlmJobData } from './llm-job';
+import { EXPIRED_REASON, JobView, LlmJobData } from './llm-job';
 import { parseError } from './llm-job.processor';
 import { LocalQueue } from './local-queue';
 import { LLM_PRODUCER } from './queue.constants';

@@ -1,5 +1,5 @@
 import { CachePlan } from '@breakwater/cache';
-import { ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
+import { AcceptedBody, ChatCompletion, ChatCompletionRequest, JobStatusBody } from '@breakwater/contracts';
 import { BudgetReservation } from '@breakwater/rate-limit';
 
 /** Everything a worker needs to answer a queued request exactly as the gateway would have. */
@@ -21,36 +21,11 @@ export interface LlmJobData {
   reservation?: BudgetReservation;
 }
 
-export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'expired';
-
-/** The contract's `/v1/status/:queue_id` body. */
-export interface JobStatusBody {
-  queue_id: string;
-  status: JobStatus;
-  attempts: number;
-  created_at: string;
-  updated_at: string;
-  expires_at: string;
-  position?: number;
-  error?: { code: string; message: string };
-}
-
 /** A job as the status and results endpoints see it, wherever it lives. */
 export interface JobView {
   callerId: string;
   status: JobStatusBody;
   result?: ChatCompletion;
-}
-
-/** The contract's 202 body. */
-export interface AcceptedBody {
-  queue_id: string;
-  status: 'queued';
-  status_url: string;
-  result_url: string;
-  expires_at: string;
-  durable: boolean;
-  reason: string;
 }
 
 export function acceptedBody(data: LlmJobData, durable: boolean): AcceptedBody {

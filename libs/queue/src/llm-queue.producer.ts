@@ -3,11 +3,11 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion, GatewayError } from '@breakwater/contracts';
+import { AcceptedBody, ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { ReadinessGate } from '@breakwater/health';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
-import { AcceptedBody, LlmJobData, acceptedBody } from './llm-job';
+import { LlmJobData, acceptedBody } from './llm-job';
 import { LocalQueue } from './local-queue';
 import { QueueCapacity } from './queue-capacity';
 import { LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion } from '@breakwater/contracts';
+import { ChatCompletion, JobStatus } from '@breakwater/contracts';
 import { backoffDelayMs } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { FinishedJobs } from './finished-jobs';
 import { JobEvents } from './job-events';
-import { JobStatus, JobView, LlmJobData } from './llm-job';
+import { JobView, LlmJobData } from './llm-job';
 import { LlmJobRunner, RunOutcome } from './llm-job.runner';
 import { QueueCapacity } from './queue-capacity';
 
@@ -13,7 +13,7 @@ import { QueueCapacity } from './queue-capacity';
  * What the finished results of the local queue may hold: each finished job is charged its result's
  * serialised length plus FINISHED_JOB_OVERHEAD_BYTES; past it the oldest finished are forgotten first.
  */
-export const LOCAL_RESULTS_MAX_BYTES = 64 * 1024 * 1024;
+const LOCAL_RESULTS_MAX_BYTES = 64 * 1024 * 1024;
 /** What a finished job costs besides its result (ids, times, the record itself). */
 const FINISHED_JOB_OVERHEAD_BYTES = 256;
 

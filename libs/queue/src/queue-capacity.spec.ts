@@ -5,11 +5,9 @@ describe('QueueCapacity', () => {
     const capacity = new QueueCapacity(10, 0.8, 0.6);
     expect(capacity.admits(7)).toBe(true);
     expect(capacity.admits(8)).toBe(false);
-    expect(capacity.full).toBe(true);
     expect(capacity.admits(7)).toBe(false);
     expect(capacity.admits(6)).toBe(false);
     expect(capacity.admits(5)).toBe(true);
-    expect(capacity.full).toBe(false);
     expect(capacity.admits(7)).toBe(true);
     expect(capacity.admits(8)).toBe(false);
   });

@@ -19,9 +19,4 @@ export class QueueCapacity {
     else if (!this.accepting && depth < this.low) this.accepting = true;
     return this.accepting;
   }
-
-  /** Whether new work would be refused now (for readiness), without moving the switch. */
-  get full(): boolean {
-    return !this.accepting;
-  }
 }

@@ -25,21 +25,6 @@ export interface BudgetReservation {
   costUsd: number;
 }
 
-/** Narrows a reservation read back from a queued job (where it is stored as opaque JSON). */
-export function isBudgetReservation(value: unknown): value is BudgetReservation {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Record<string, unknown>;
-  return (
-    typeof r.id === 'string' &&
-    (r.store === 'redis' || r.store === 'memory') &&
-    typeof r.callerId === 'string' &&
-    (r.endUser === undefined || typeof r.endUser === 'string') &&
-    typeof r.day === 'string' &&
-    typeof r.tokens === 'number' &&
-    typeof r.costUsd === 'number'
-  );
-}
-
 export type ReserveOutcome =
   { reservation: BudgetReservation } | { refused: { index: number; refusal: BudgetRefusal } };
 

@@ -1,10 +1,16 @@
+import { HEADER } from '@breakwater/contracts';
+
 /**
  * The contract's rate-limit response headers, on every `/v1` answer. A type alias rather than an
- * interface so it can be passed straight to Fastify's `reply.headers()`.
+ * interface so it can be passed straight to Fastify's `reply.headers()`. Empty when no window applies
+ * (RATE_LIMIT_PER_MINUTE=0 and a caller without request limits).
  */
-/** Empty when no window applies (RATE_LIMIT_PER_MINUTE=0 and a caller without request limits). */
 export type RateLimitHeaders =
-  | { 'x-ratelimit-limit': string; 'x-ratelimit-remaining': string; 'x-ratelimit-reset': string }
+  | {
+      [HEADER.rateLimitLimit]: string;
+      [HEADER.rateLimitRemaining]: string;
+      [HEADER.rateLimitReset]: string;
+    }
   | Record<string, never>;
 
 /** Who a request window counts: the caller, one end user of it, all callers together, or the gateway toward a provider. */
@@ -41,7 +47,7 @@ export function tightestWindow(states: readonly WindowState[]): WindowState | un
 }
 
 /** Whole seconds until `ms` have passed, rounded up so a client that waits them is never early. */
-export function secondsFrom(ms: number): number {
+function secondsFrom(ms: number): number {
   return Math.max(0, Math.ceil(ms / 1000));
 }
 
@@ -49,9 +55,9 @@ export function secondsFrom(ms: number): number {
 export function headersOf(state: WindowState | undefined): RateLimitHeaders {
   if (!state) return {};
   return {
-    'x-ratelimit-limit': String(state.limit),
-    'x-ratelimit-remaining': String(Math.max(0, state.remaining)),
-    'x-ratelimit-reset': String(secondsFrom(state.resetMs)),
+    [HEADER.rateLimitLimit]: String(state.limit),
+    [HEADER.rateLimitRemaining]: String(Math.max(0, state.remaining)),
+    [HEADER.rateLimitReset]: String(secondsFrom(state.resetMs)),
   };
 }
 

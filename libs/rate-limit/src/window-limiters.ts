@@ -6,7 +6,7 @@ import { WindowScope, WindowState } from './rate-limit-headers';
 import { windowKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
-export const WINDOW_SECONDS = { minute: 60, hour: 3600, day: 86400 } as const;
+const WINDOW_SECONDS = { minute: 60, hour: 3600, day: 86400 } as const;
 export type WindowName = keyof typeof WINDOW_SECONDS;
 
 /** One window a request counts against: `limit` requests per `window` for `key` in `scope`. */

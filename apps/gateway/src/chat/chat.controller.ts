@@ -1,9 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
+import { AcceptedBody, Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
 import { requestLogFields } from '@breakwater/observability';
-import { AcceptedBody } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { clientGone } from '../http/client-gone';

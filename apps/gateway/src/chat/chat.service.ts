@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { CachePlan, CacheStatus, ResponseCache, plannedStatusOf } from '@breakwater/cache';
 import { CompletionStep, Routing } from '@breakwater/completion';
-import { Caller, ChatCompletion, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
 import {
   AcceptedBody,
-  IdempotencyStore,
-  IdempotentAnswer,
-  LlmQueueProducer,
-  WebhookTargets,
-} from '@breakwater/queue';
+  Caller,
+  ChatCompletion,
+  ChatCompletionRequest,
+  GatewayError,
+} from '@breakwater/contracts';
+import { IdempotencyStore, IdempotentAnswer, LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { RequestDirectives } from './request-directives';
 

@@ -1,11 +1,14 @@
-import { IncomingHttpHeaders } from 'node:http';
 import { CacheDirectives, cacheDirectivesOf } from '@breakwater/cache';
-import { GatewayError } from '@breakwater/contracts';
+import {
+  GatewayError,
+  HEADER,
+  HeaderRecord,
+  PROCESSING_MODES,
+  ProcessingMode,
+  headerOf,
+} from '@breakwater/contracts';
 import { endUserOf } from '@breakwater/rate-limit';
 import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_RULE, isModelName } from './dto/model-name';
-
-export const PROCESSING_MODES = ['queue_if_unavailable', 'immediate', 'async'] as const;
-export type ProcessingMode = (typeof PROCESSING_MODES)[number];
 
 /** What a caller asks of the gateway through request headers (contract: Request headers). */
 export interface RequestDirectives {
@@ -26,45 +29,40 @@ const MAX_FALLBACKS = 5;
 const MAX_IDEMPOTENCY_KEY = 128;
 const MAX_URL = 2048;
 
-function single(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** Reads and validates the directive headers; a bad value is a 400 naming the header. */
-export function directivesOf(headers: IncomingHttpHeaders): RequestDirectives {
-  const mode = single(headers, 'x-processing-mode')?.trim() ?? 'queue_if_unavailable';
+export function directivesOf(headers: HeaderRecord): RequestDirectives {
+  const mode = headerOf(headers, HEADER.processingMode)?.trim() ?? 'queue_if_unavailable';
   if (!(PROCESSING_MODES as readonly string[]).includes(mode)) {
     throw GatewayError.invalid(
-      'x-processing-mode',
+      HEADER.processingMode,
       `x-processing-mode must be one of ${PROCESSING_MODES.join(', ')}`,
     );
   }
-  const fallbackModels = (single(headers, 'x-fallback-models') ?? '')
+  const fallbackModels = (headerOf(headers, HEADER.fallbackModels) ?? '')
     .split(',')
     .map((name) => name.trim())
     .filter(Boolean);
   if (fallbackModels.length > MAX_FALLBACKS) {
     throw GatewayError.invalid(
-      'x-fallback-models',
+      HEADER.fallbackModels,
       `x-fallback-models lists at most ${MAX_FALLBACKS} models`,
     );
   }
   const badModel = fallbackModels.findIndex((name) => !isModelName(name));
   if (badModel !== -1) {
     throw GatewayError.invalid(
-      'x-fallback-models',
+      HEADER.fallbackModels,
       `x-fallback-models entry ${badModel + 1} must hold ${MODEL_NAME_RULE}, up to ${MAX_MODEL_NAME_LENGTH} characters`,
     );
   }
-  const callbackUrl = single(headers, 'x-callback-url')?.trim() || undefined;
+  const callbackUrl = headerOf(headers, HEADER.callbackUrl)?.trim() || undefined;
   if (callbackUrl && callbackUrl.length > MAX_URL) {
-    throw GatewayError.invalid('x-callback-url', `x-callback-url is longer than ${MAX_URL} characters`);
+    throw GatewayError.invalid(HEADER.callbackUrl, `x-callback-url is longer than ${MAX_URL} characters`);
   }
-  const idempotencyKey = single(headers, 'idempotency-key') || undefined;
+  const idempotencyKey = headerOf(headers, HEADER.idempotencyKey) || undefined;
   if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
     throw GatewayError.invalid(
-      'idempotency-key',
+      HEADER.idempotencyKey,
       `idempotency-key is longer than ${MAX_IDEMPOTENCY_KEY} characters`,
     );
   }

@@ -11,11 +11,16 @@ import {
   SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { CACHE_MODES, CacheStatus, MAX_CUSTOM_KEY_LENGTH, MAX_TTL_SECONDS } from '@breakwater/cache';
-import { ERROR_CODES, ErrorCode, PROVIDER_IDS } from '@breakwater/contracts';
+import { CacheStatus, MAX_CUSTOM_KEY_LENGTH, MAX_TTL_SECONDS } from '@breakwater/cache';
+import {
+  CACHE_MODES,
+  ERROR_CODES,
+  ErrorCode,
+  JobStatus,
+  PROCESSING_MODES,
+  PROVIDER_IDS,
+} from '@breakwater/contracts';
 import { CircuitState } from '@breakwater/llm-provider';
-import { JobStatus } from '@breakwater/queue';
-import { PROCESSING_MODES } from '../chat/request-directives';
 
 /*
  * The OpenAPI description of the `/v1` contract, written once: the security schemes, the named body

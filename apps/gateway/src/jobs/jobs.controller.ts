@@ -1,8 +1,8 @@
 import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { Caller, ChatCompletion, GatewayError } from '@breakwater/contracts';
-import { JobStatusBody, JobStatusStore, JobView } from '@breakwater/queue';
+import { Caller, ChatCompletion, GatewayError, JobStatusBody } from '@breakwater/contracts';
+import { JobStatusStore, JobView } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
 import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';
 import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';

@@ -16,7 +16,7 @@ import { forcedFunctionName, stopSequences } from '../shared/option-mapping';
 /** Anthropic requires max_tokens; OpenAI callers usually leave it out. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 /** The forced tool standing in for `response_format: json_object`, which has no schema or name of its own. */
-export const JSON_OBJECT_TOOL = 'json_object';
+const JSON_OBJECT_TOOL = 'json_object';
 
 const IMAGE_TYPES: readonly string[] = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 
@@ -69,7 +69,7 @@ const ANTHROPIC_CONTENT: ContentSpelling<ContentBlockParam> = {
  * System and developer messages become the top-level `system`; tool results become user turns of
  * tool_result blocks; consecutive turns of one role merge, since Anthropic alternates user and assistant.
  */
-export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: MessageParam[] } {
+function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: MessageParam[] } {
   const { system, turns } = toTurns<'user' | 'assistant', ContentBlockParam>(messages, {
     userRole: 'user',
     assistantRole: 'assistant',
@@ -119,7 +119,7 @@ function toAnthropicToolChoice(choice: unknown): ToolChoice | undefined {
 }
 
 /** The forced tool carrying a `json_schema` or `json_object` answer, or nothing for text. */
-export function structuredOutputTool(request: ProviderRequest): Tool | undefined {
+function structuredOutputTool(request: ProviderRequest): Tool | undefined {
   const format = request.response_format;
   if (format?.type === 'json_schema') {
     const { name, description, schema } = format.json_schema;

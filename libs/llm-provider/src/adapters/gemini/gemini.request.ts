@@ -78,7 +78,7 @@ const GEMINI_CONTENT: ContentSpelling<Part> = {
  * functionResponse parts of a user turn, named after the call they answer. Consecutive turns of one role
  * merge, as Gemini alternates them.
  */
-export function toGeminiContents(messages: ChatMessage[]): {
+function toGeminiContents(messages: ChatMessage[]): {
   systemInstruction?: string;
   contents: Content[];
 } {
