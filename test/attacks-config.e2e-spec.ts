@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UNREACHABLE_REDIS } from '@breakwater/testing';
 import { freePort } from './helpers/free-port';
-import { UNREACHABLE_REDIS } from './helpers/gateway';
 import { startProcess } from './helpers/process';
 
 /** Finding 9: a misspelt field used to be dropped in silence, and the LLM judge's answers were cached. */

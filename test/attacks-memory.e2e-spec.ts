@@ -1,6 +1,6 @@
-import { loadConfig } from '@breakwater/config';
 import { IdempotencyStore, IdempotentAnswer } from '@breakwater/queue';
 import { RedisConnections } from '@breakwater/redis';
+import { testConfig } from '@breakwater/testing';
 import { eventually } from './helpers/eventually';
 import { RedisServer, startRedis } from './helpers/redis-server';
 
@@ -29,7 +29,7 @@ describe('idempotency records live in Redis, and in process memory only while Re
 
   beforeEach(async () => {
     redis = await startRedis();
-    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: redis.url });
+    const config = testConfig({ REDIS_URL: redis.url });
     connections = new RedisConnections(config);
     await connections.onModuleInit();
     expect(connections.available).toBe(true);

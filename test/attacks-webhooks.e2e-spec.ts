@@ -61,16 +61,18 @@ class RebindingResolver extends HostResolver {
     super();
   }
 
-  async resolve(): Promise<ResolvedAddress[]> {
+  resolve(): Promise<ResolvedAddress[]> {
     this.calls++;
-    return [{ address: this.calls <= this.publicAnswers ? PUBLIC_ADDRESS : '127.0.0.1', family: 4 }];
+    return Promise.resolve([
+      { address: this.calls <= this.publicAnswers ? PUBLIC_ADDRESS : '127.0.0.1', family: 4 },
+    ]);
   }
 }
 
 /** An internal name, as an operator's DNS answers it. */
 class LoopbackResolver extends HostResolver {
-  async resolve(): Promise<ResolvedAddress[]> {
-    return [{ address: '127.0.0.1', family: 4 }];
+  resolve(): Promise<ResolvedAddress[]> {
+    return Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
   }
 }
 

@@ -60,7 +60,7 @@ describe('POST /v1/batch', () => {
     expect((await batch({ requests: [] })).status).toBe(400);
     const tooMany = await batch({ requests: Array.from({ length: 101 }, () => item('x')) });
     expect(tooMany.status).toBe(400);
-    expect((tooMany.body as unknown as { error: { param: string } }).error.param).toBe('requests');
+    expect(tooMany.body).toMatchObject({ error: { param: 'requests' } });
     expect((await batch({ items: [] })).status).toBe(400);
   });
 

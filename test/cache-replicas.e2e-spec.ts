@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CacheDirectives, ResponseCache, cacheKeyOf } from '@breakwater/cache';
-import { loadConfig } from '@breakwater/config';
 import { ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { StructuredOutput } from '@breakwater/llm-provider';
 import { RedisConnections } from '@breakwater/redis';
+import { asPlainData, testConfig } from '@breakwater/testing';
 import { TestGateway, completionOf, postJson, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { RecordedRequest, StubReply } from './helpers/stubs/stub-server';
@@ -41,25 +41,46 @@ interface Answer {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What `replicas()` starts in its beforeAll; reading a part before then fails saying so. */
+class Replicas {
+  served = 0;
+  latencyMs = 0;
+  env: Record<string, string> = {};
+  redisServer?: RedisServer;
+  stubServer?: OpenAiStub;
+  gatewayA?: TestGateway;
+  gatewayB?: TestGateway;
+
+  get redis(): RedisServer {
+    return started(this.redisServer);
+  }
+  get stub(): OpenAiStub {
+    return started(this.stubServer);
+  }
+  get a(): TestGateway {
+    return started(this.gatewayA);
+  }
+  get b(): TestGateway {
+    return started(this.gatewayB);
+  }
+}
+
+function started<T>(part: T | undefined): T {
+  if (part === undefined) throw new Error('replicas() starts its servers in beforeAll');
+  return part;
+}
+
 /** Two gateway replicas on one Redis and one OpenAI stub whose every answer is new (a counter). */
-function replicas(extraEnv: Record<string, string> = {}) {
-  const state = {
-    redis: undefined as unknown as RedisServer,
-    stub: undefined as unknown as OpenAiStub,
-    a: undefined as unknown as TestGateway,
-    b: undefined as unknown as TestGateway,
-    served: 0,
-    latencyMs: 0,
-    env: {} as Record<string, string>,
-  };
+function replicas(extraEnv: Record<string, string> = {}): Replicas {
+  const state = new Replicas();
   const freshAnswer = (_request: RecordedRequest): StubReply => {
     state.served++;
     const reply = state.stub.completion(`answer #${state.served}`);
     return { ...reply, delayMs: state.latencyMs };
   };
   beforeAll(async () => {
-    state.redis = await startRedis();
-    state.stub = await startOpenAiStub();
+    state.redisServer = await startRedis();
+    state.stubServer = await startOpenAiStub();
     state.env = {
       REDIS_URL: state.redis.url,
       CALLERS_FILE: callersFile(),
@@ -73,14 +94,14 @@ function replicas(extraEnv: Record<string, string> = {}) {
       BREAKER_VOLUME_THRESHOLD: '1000',
       ...extraEnv,
     };
-    state.a = await startGateway(state.env);
-    state.b = await startGateway(state.env);
+    state.gatewayA = await startGateway(state.env);
+    state.gatewayB = await startGateway(state.env);
   });
   afterAll(async () => {
-    await state.a?.close();
-    await state.b?.close();
-    await state.stub?.stop();
-    await state.redis?.stop();
+    await state.gatewayA?.close();
+    await state.gatewayB?.close();
+    await state.stubServer?.stop();
+    await state.redisServer?.stop();
   });
   beforeEach(() => {
     state.latencyMs = 0;
@@ -241,7 +262,7 @@ describe('response cache shared by two replicas', () => {
   });
 
   it('serves an answer a worker stored under a queued request plan (a plain-data plan)', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', ...env.env });
+    const config = testConfig(env.env);
     const connections = new RedisConnections(config);
     await connections.onModuleInit();
     const worker = new ResponseCache(config, connections, new Metrics(), new StructuredOutput(config));
@@ -250,10 +271,8 @@ describe('response cache shared by two replicas', () => {
       const caller = config.callers.list.find((c) => c.id === 'pipeline');
       if (!caller) throw new Error('no pipeline caller');
       const directives: CacheDirectives = { mode: 'default' };
-      const plan = JSON.parse(
-        JSON.stringify(
-          worker.plan(caller, question, { provider: 'openai', model: 'gpt-4o-mini' }, directives),
-        ),
+      const plan = asPlainData(
+        worker.plan(caller, question, { provider: 'openai', model: 'gpt-4o-mini' }, directives),
       );
       const completion = env.stub.completion('from the worker').body as ChatCompletion;
       await worker.through(plan, () =>

@@ -92,7 +92,7 @@ describe('POST /v1/chat/completions on the mock provider', () => {
       messages: [{ role: 'user', content: 'grade this' }],
       response_format: { type: 'json_schema', json_schema: { name: 'grade', schema, strict: true } },
     });
-    const content = JSON.parse((await completionOf(schemaAnswer)).choices[0].message.content as string);
+    const content: unknown = JSON.parse((await completionOf(schemaAnswer)).choices[0].message.content ?? '');
     const validate = new Ajv().compile(schema);
     expect(validate(content)).toBe(true);
   });

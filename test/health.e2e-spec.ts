@@ -1,4 +1,5 @@
-import { TestGateway, UNREACHABLE_REDIS, postJson, startGateway } from './helpers/gateway';
+import { UNREACHABLE_REDIS } from '@breakwater/testing';
+import { TestGateway, postJson, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { eventually } from './helpers/eventually';
 

@@ -1,5 +1,6 @@
+import { UNREACHABLE_REDIS } from '@breakwater/testing';
 import { freePort } from './helpers/free-port';
-import { UNREACHABLE_REDIS, completionOf, errorOf, postJson } from './helpers/gateway';
+import { completionOf, errorOf, postJson } from './helpers/gateway';
 import { startProcess, waitForHttp } from './helpers/process';
 
 /** Nest closes the app on SIGTERM, then re-raises the signal: a clean stop ends by SIGTERM, not a crash code. */

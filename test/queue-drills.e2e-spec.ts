@@ -126,7 +126,7 @@ describe('queue drills', () => {
     const prompts = Array.from({ length: 20 }, (_, i) => `worker drill ${i}`);
     const accepted = await accept(api.url, prompts, { 'x-processing-mode': 'async' });
     const doomed = await worker({ WORKER_CONCURRENCY: '20', LLM_TIMEOUT_SECONDS: '10' });
-    await eventually(async () => (stub.server.requests.length >= 10 ? true : undefined), 10_000);
+    await eventually(() => (stub.server.requests.length >= 10 ? true : undefined), 10_000);
     await doomed.stop('SIGKILL');
 
     await worker({ WORKER_CONCURRENCY: '20', LLM_TIMEOUT_SECONDS: '10' });

@@ -1,14 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { IncomingHttpHeaders, createServer } from 'node:http';
+import { UNREACHABLE_REDIS } from '@breakwater/testing';
 import { QUEUE_CALLERS, writeCallersFile } from './helpers/callers';
-import {
-  TestGateway,
-  UNREACHABLE_REDIS,
-  completionOf,
-  errorOf,
-  postJson,
-  startGateway,
-} from './helpers/gateway';
+import { TestGateway, completionOf, errorOf, postJson, startGateway } from './helpers/gateway';
 import { RedisServer, startRedis } from './helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
 import { eventually } from './helpers/eventually';
@@ -208,10 +202,7 @@ describe('the queue with a real Redis and BullMQ', () => {
       const queued = await chat(ask('call me back'), { 'x-processing-mode': 'async', 'x-callback-url': url });
       expect(queued.status).toBe(202);
       const { queue_id } = (await queued.json()) as Accepted;
-      const delivered = await eventually(
-        async () => (received.length >= 2 ? received[1] : undefined),
-        20_000,
-      );
+      const delivered = await eventually(() => (received.length >= 2 ? received[1] : undefined), 20_000);
       const expected = createHmac('sha256', 'assessor-webhook-secret-0001')
         .update(delivered.body)
         .digest('hex');

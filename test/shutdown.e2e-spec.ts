@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UNREACHABLE_REDIS } from '@breakwater/testing';
 import { eventually } from './helpers/eventually';
 import { freePort } from './helpers/free-port';
-import { UNREACHABLE_REDIS, postJson } from './helpers/gateway';
+import { postJson } from './helpers/gateway';
 import { RunningProcess, startProcess, waitForHttp } from './helpers/process';
 
 const CHAT = { model: 'mock/echo', messages: [{ role: 'user', content: 'during the drain' }] };

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
-import { loadConfig } from '@breakwater/config';
 import { ChatCompletion, ErrorBody } from '@breakwater/contracts';
+import { testConfig } from '@breakwater/testing';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 
 export interface TestGateway {
@@ -15,12 +15,9 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A Redis URL where nothing listens (port 1 is never a Redis). */
-export const UNREACHABLE_REDIS = 'redis://127.0.0.1:1';
-
 /** The real gateway application in this process on a free port, configured only by `env`. */
 export async function startGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', REDIS_URL: UNREACHABLE_REDIS, ...env });
+  const config = testConfig({ LOG_LEVEL: 'info', ...env });
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {

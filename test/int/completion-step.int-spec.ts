@@ -1,11 +1,12 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import { ResponseCache } from '@breakwater/cache';
 import { BudgetHold, CompletionModule, CompletionStep } from '@breakwater/completion';
-import { ConfigModule, loadConfig } from '@breakwater/config';
+import { ConfigModule } from '@breakwater/config';
 import { Caller, CallerLimits, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
 import { ObservabilityModule } from '@breakwater/observability';
 import { Limits, SpendEstimate, Usage } from '@breakwater/rate-limit';
 import { RedisModule } from '@breakwater/redis';
+import { testConfig } from '@breakwater/testing';
 import { RedisServer, startRedis } from '../helpers/redis-server';
 import { OpenAiStub, startOpenAiStub } from '../helpers/stubs/openai.stub';
 
@@ -37,15 +38,21 @@ describe('CompletionStep against real Redis', () => {
   /** A budget hold that remembers what it was settled with, as an Admission would be. */
   const recordingHold = (): BudgetHold & { settled: SpendEstimate[] } => {
     const settled: SpendEstimate[] = [];
-    return { settled, settle: async (actual) => void settled.push(actual), cancel: async () => undefined };
+    return {
+      settled,
+      settle: (actual) => {
+        settled.push(actual);
+        return Promise.resolve();
+      },
+      cancel: () => Promise.resolve(),
+    };
   };
 
   beforeAll(async () => {
     redis = await startRedis();
     stub = await startOpenAiStub();
     stub.server.reply(() => stub.completion('an answer'));
-    const config = loadConfig({
-      NODE_ENV: 'test',
+    const config = testConfig({
       LOG_LEVEL: 'silent',
       REDIS_URL: redis.url,
       OPENAI_API_KEY: 'sk-test-completion-step-0001',

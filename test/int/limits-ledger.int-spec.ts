@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AppConfig, loadConfig } from '@breakwater/config';
-import { BudgetLedger, BudgetReservation } from '@breakwater/rate-limit';
+import { AppConfig } from '@breakwater/config';
+import { BudgetLedger, BudgetReservation, ConcurrencySlots } from '@breakwater/rate-limit';
 import { RedisConnections } from '@breakwater/redis';
-import { ConcurrencySlots } from '../../libs/rate-limit/src/concurrency-slots';
+import { testConfig } from '@breakwater/testing';
 import { RedisServer, startRedis } from '../helpers/redis-server';
 
 // The Redis scripts of budgets and concurrency against a real redis-server, two "processes" (two
@@ -34,7 +34,7 @@ describe('budget ledger and concurrency slots in Redis', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    config = loadConfig({ NODE_ENV: 'test', REDIS_URL: redis.url });
+    config = testConfig({ REDIS_URL: redis.url });
   });
   beforeEach(() => {
     connections = [];

@@ -1,5 +1,5 @@
-import { loadConfig } from '@breakwater/config';
 import { AnthropicAdapter } from '@breakwater/llm-provider';
+import { testConfig } from '@breakwater/testing';
 import toolUseFixture from '../fixtures/anthropic/message-tool-use.json';
 import { AnthropicStub, startAnthropicStub } from '../helpers/stubs/anthropic.stub';
 import {
@@ -11,7 +11,7 @@ import {
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new AnthropicAdapter(
-    loadConfig({
+    testConfig({
       ANTHROPIC_API_KEY: testKey('anthropic'),
       ANTHROPIC_BASE_URL: baseUrl,
       LLM_TIMEOUT_SECONDS: RELAXED_TIMEOUT_SECONDS,

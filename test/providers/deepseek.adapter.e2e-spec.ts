@@ -1,6 +1,6 @@
-import { loadConfig } from '@breakwater/config';
 import { DeepSeekAdapter } from '@breakwater/llm-provider';
 import { schemaInstance } from '@breakwater/llm-provider';
+import { testConfig } from '@breakwater/testing';
 import { OpenAiStub, startOpenAiStub } from '../helpers/stubs/openai.stub';
 import {
   AdapterFactory,
@@ -11,7 +11,7 @@ import {
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new DeepSeekAdapter(
-    loadConfig({
+    testConfig({
       DEEPSEEK_API_KEY: testKey('deepseek'),
       DEEPSEEK_BASE_URL: baseUrl,
       LLM_TIMEOUT_SECONDS: RELAXED_TIMEOUT_SECONDS,

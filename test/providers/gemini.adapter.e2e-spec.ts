@@ -1,5 +1,5 @@
-import { loadConfig } from '@breakwater/config';
 import { GeminiAdapter } from '@breakwater/llm-provider';
+import { testConfig } from '@breakwater/testing';
 import resourceExhaustedFixture from '../fixtures/gemini/error-resource-exhausted.json';
 import safetyFixture from '../fixtures/gemini/generate-content-safety.json';
 import unavailableFixture from '../fixtures/gemini/error-unavailable.json';
@@ -13,7 +13,7 @@ import {
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new GeminiAdapter(
-    loadConfig({
+    testConfig({
       GEMINI_API_KEY: testKey('gemini'),
       GEMINI_BASE_URL: baseUrl,
       LLM_TIMEOUT_SECONDS: RELAXED_TIMEOUT_SECONDS,

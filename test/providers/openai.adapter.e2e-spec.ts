@@ -1,5 +1,5 @@
-import { loadConfig } from '@breakwater/config';
 import { OpenAiAdapter } from '@breakwater/llm-provider';
+import { testConfig } from '@breakwater/testing';
 import toolCallsFixture from '../fixtures/openai/chat-completion-tool-calls.json';
 import { OpenAiStub, startOpenAiStub } from '../helpers/stubs/openai.stub';
 import {
@@ -11,7 +11,7 @@ import {
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new OpenAiAdapter(
-    loadConfig({
+    testConfig({
       OPENAI_API_KEY: testKey('openai'),
       OPENAI_BASE_URL: baseUrl,
       LLM_TIMEOUT_SECONDS: RELAXED_TIMEOUT_SECONDS,

@@ -1,5 +1,5 @@
-import { loadConfig } from '@breakwater/config';
 import { OpenRouterAdapter } from '@breakwater/llm-provider';
+import { testConfig } from '@breakwater/testing';
 import errorInBodyFixture from '../fixtures/openai/openrouter-error-in-body.json';
 import { OpenAiStub, startOpenAiStub } from '../helpers/stubs/openai.stub';
 import {
@@ -11,7 +11,7 @@ import {
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new OpenRouterAdapter(
-    loadConfig({
+    testConfig({
       OPENROUTER_API_KEY: testKey('openrouter'),
       OPENROUTER_BASE_URL: baseUrl,
       LLM_TIMEOUT_SECONDS: RELAXED_TIMEOUT_SECONDS,

@@ -1,22 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '@breakwater/config';
 import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
 import { ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
+import { asPlainData, testConfig } from '@breakwater/testing';
 import { CacheDirectives } from './cache-directives';
 import { ResponseCache } from './response-cache';
 
-/** Redis down for good: these specs cover the first tier and in-process single flight alone. */
-const noRedis = {
-  available: false,
-  baseOptions: () => ({}),
-  onTransition: () => undefined,
-} as unknown as RedisConnections;
+/**
+ * Redis down for good (never connected: the client connects lazily, in onModuleInit): these specs cover
+ * the first tier and in-process single flight alone.
+ */
+const noRedis = new RedisConnections(testConfig());
 
 function cacheWith(env: Record<string, string> = {}): { cache: ResponseCache; metrics: Metrics } {
   const metrics = new Metrics();
-  const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1', ...env });
+  const config = testConfig(env);
   return { cache: new ResponseCache(config, noRedis, metrics, new StructuredOutput(config)), metrics };
 }
 
@@ -144,7 +143,7 @@ describe('ResponseCache without Redis', () => {
   it('does not store a fallback model answer under the requested model key', async () => {
     const { cache } = cacheWith();
     const plan = cache.plan(callerOf(true), request, route, directives);
-    await cache.through(plan, async () => answer('from fallback', 'openai', 'gpt-4o-mini'));
+    await cache.through(plan, () => Promise.resolve(answer('from fallback', 'openai', 'gpt-4o-mini')));
     expect((await cache.through(plan, slowly('primary'))).status).toBe('MISS');
   });
 
@@ -235,12 +234,12 @@ describe('ResponseCache without Redis', () => {
 
   it('runs a queued job through its plan as plain data: stored, and nothing for a plan that does not write', async () => {
     const { cache } = cacheWith();
-    const plan = JSON.parse(JSON.stringify(cache.plan(callerOf(true), request, route, directives)));
+    const plan = asPlainData(cache.plan(callerOf(true), request, route, directives));
     await cache.through(plan, () => Promise.resolve(answer('from the worker')));
     expect((await cache.through(plan, slowly('x'))).answer.completion.choices[0].message.content).toBe(
       'from the worker',
     );
-    const off = JSON.parse(JSON.stringify(cache.plan(callerOf(false), request, route, directives)));
+    const off = asPlainData(cache.plan(callerOf(false), request, route, directives));
     const other = cache.plan(callerOf(true, 'other'), request, route, directives);
     await cache.through(off, () => Promise.resolve(answer('never')));
     expect((await cache.through(other, slowly('y'))).status).toBe('MISS');

@@ -40,11 +40,10 @@ function scripted(...answers: (() => Response)[]): {
   const asked: { url: string; init: RequestInit }[] = [];
   return {
     asked,
-    fetch: async (url, init) => {
+    fetch: (url, init) => {
       asked.push({ url, init });
       const next = answers.shift();
-      if (!next) throw new Error(`unscripted request ${url}`);
-      return next();
+      return next ? Promise.resolve(next()) : Promise.reject(new Error(`unscripted request ${url}`));
     },
   };
 }
@@ -74,7 +73,7 @@ describe('BreakwaterClient', () => {
     const [{ url, init }] = script.asked;
     expect(url).toBe('http://gw.test:3000/v1/chat/completions');
     expect(init.method).toBe('POST');
-    expect(JSON.parse(String(init.body))).toEqual(request);
+    expect(typeof init.body === 'string' && JSON.parse(init.body)).toEqual(request);
     expect(init.headers).toMatchObject({
       authorization: 'Bearer k-1',
       traceparent: '00-abc-def-01',

@@ -323,12 +323,12 @@ function errorOf(answer: Answer): BreakwaterError {
 }
 
 /** setTimeout as a promise that an AbortSignal cuts short, rejecting with the signal's reason as fetch does. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  await new Promise<void>((resolve) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      resolve();
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -336,4 +336,5 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+  signal?.throwIfAborted();
 }

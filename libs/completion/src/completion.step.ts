@@ -99,7 +99,7 @@ export class CompletionStep {
 
   /** The hold of a reservation handed over to a queued job (none: a hold that does nothing). */
   heldBudget(reservation: BudgetReservation | undefined): BudgetHold {
-    if (!reservation) return { settle: async () => undefined, cancel: async () => undefined };
+    if (!reservation) return { settle: () => Promise.resolve(), cancel: () => Promise.resolve() };
     return {
       settle: (actual) => this.limits.settle(reservation, actual),
       cancel: () => this.limits.cancel(reservation),

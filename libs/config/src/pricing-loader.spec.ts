@@ -39,7 +39,7 @@ models:
 
   it('reads the shipped pricing.json as it is', () => {
     const path = join(__dirname, '../../llm-provider/src/pricing.json');
-    const shipped: { models: unknown } = JSON.parse(readFileSync(path, 'utf8'));
+    const shipped = JSON.parse(readFileSync(path, 'utf8')) as { models: unknown };
     expect(loadPricingFile(path)).toEqual(shipped.models);
   });
 

@@ -14,7 +14,7 @@ const IDLE_SWEEP_MS = 100;
  * one already running. Only one close ever runs; further signals are logged. The process exits 0 once
  * closed, 1 if closing failed.
  */
-export function handleShutdownSignals(app: INestApplication, drainMs: number): void {
+export function handleShutdownSignals(app: INestApplication<Server>, drainMs: number): void {
   const logger = new Logger('Shutdown');
   const state = app.get(ShutdownState, { strict: false });
   let endDrain: (() => void) | undefined;
@@ -42,7 +42,7 @@ export function handleShutdownSignals(app: INestApplication, drainMs: number): v
         endDrain = undefined;
         // Node drops idle keep-alive connections once, as the listener stops; one whose request ends
         // later would hold close() open until the client's keep-alive timeout (over a minute).
-        const server: Server = app.getHttpServer();
+        const server = app.getHttpServer();
         const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
         return app.close().finally(() => clearInterval(sweep));
       })

@@ -65,7 +65,8 @@ class InstanceBuilder {
       const merged = parts.reduce<Schema>((all, part) => mergeSchemas(all, part), {});
       return this.build(mergeSchemas(merged, { ...schema, allOf: undefined }), seed, depth + 1);
     }
-    const type = Array.isArray(schema.type) ? (schema.type.find((t) => t !== 'null') ?? 'null') : schema.type;
+    const types: unknown = schema.type;
+    const type: unknown = Array.isArray(types) ? (types.find((t) => t !== 'null') ?? 'null') : types;
     switch (type ?? (schema.properties ? 'object' : undefined)) {
       case 'object':
         return this.object(schema, seed, depth);

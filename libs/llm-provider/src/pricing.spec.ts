@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { AppConfig, PriceEntry, loadConfig } from '@breakwater/config';
+import { AppConfig, PriceEntry } from '@breakwater/config';
 import { Metrics } from '@breakwater/observability';
+import { testConfig } from '@breakwater/testing';
 import { MAX_UNPRICED_REPORTED, Pricing } from './pricing';
 
 const usage = (prompt: number, completion: number) => ({
@@ -10,7 +11,7 @@ const usage = (prompt: number, completion: number) => ({
 });
 
 function setUp(pricingFile: Record<string, PriceEntry> = {}, env: Record<string, string> = {}) {
-  const loaded = loadConfig({ NODE_ENV: 'test', ...env });
+  const loaded = testConfig(env);
   const config: AppConfig = { ...loaded, pricing: { file: 'prices.yaml', models: pricingFile } };
   const metrics = new Metrics();
   return { pricing: new Pricing(config, metrics), metrics };

@@ -1,6 +1,6 @@
-import { loadConfig } from '@breakwater/config';
 import { ChatCompletion, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
+import { testConfig } from '@breakwater/testing';
 import { LlmProviderAdapter, ProviderRequest } from './adapters/llm-provider.adapter';
 import { ModelRoute } from './model-router';
 import { Pricing } from './pricing';
@@ -86,7 +86,7 @@ const started: CircuitBreakers[] = [];
 
 /** A caller over the real breakers, structured output, pricing and metrics; RETRY_BASE_DELAY_MS small. */
 function harness(env: Record<string, string> = {}): Harness {
-  const config = loadConfig({ RETRY_BASE_DELAY_MS: '20', ...env });
+  const config = testConfig({ RETRY_BASE_DELAY_MS: '20', ...env });
   const metrics = new Metrics();
   const breakers = new CircuitBreakers(config, metrics);
   started.push(breakers);
@@ -281,7 +281,10 @@ describe('ProviderCaller', () => {
       const asked: ProviderId[] = [];
       const options: CompletionOptions = {
         fallbacks: [routeOf(second, 'claude-sonnet-4-5')],
-        beforeAttempt: async (provider) => void asked.push(provider),
+        beforeAttempt: (provider) => {
+          asked.push(provider);
+          return Promise.resolve();
+        },
       };
 
       const result = await caller.complete(routeOf(first), request, options);
@@ -320,7 +323,10 @@ describe('ProviderCaller', () => {
     expect(breakers.state('openai')).toBe('open');
 
     const asked: ProviderId[] = [];
-    const beforeAttempt = async (id: ProviderId) => void asked.push(id);
+    const beforeAttempt = (id: ProviderId) => {
+      asked.push(id);
+      return Promise.resolve();
+    };
 
     const refused = await failure(caller.complete(routeOf(provider), request, { beforeAttempt }));
 

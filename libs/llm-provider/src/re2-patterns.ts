@@ -27,9 +27,7 @@ export class Re2Patterns {
   release(): void {
     for (const pattern of this.compiled.values()) {
       const handle: unknown = Reflect.get(pattern, 'wrapper');
-      if (typeof handle === 'object' && handle !== null && 'delete' in handle) {
-        if (typeof handle.delete === 'function') handle.delete();
-      }
+      if (isDeletable(handle)) handle.delete();
     }
     this.compiled.clear();
   }
@@ -43,4 +41,9 @@ export class Re2Patterns {
     }
     return compiled;
   }
+}
+
+/** An embind handle: the wasm memory behind it is freed only by its delete(). */
+function isDeletable(value: unknown): value is { delete(): void } {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'delete') === 'function';
 }

@@ -1,5 +1,5 @@
-import { loadConfig } from '@breakwater/config';
 import { GatewayError } from '@breakwater/contracts';
+import { testConfig } from '@breakwater/testing';
 import { MAX_PATTERN_COST, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, patternCost } from './schema-budget';
 import { StructuredOutput } from './structured-output';
 
@@ -32,7 +32,7 @@ function timed(run: () => void): number {
 }
 
 describe('StructuredOutput', () => {
-  const output = new StructuredOutput(loadConfig({}));
+  const output = new StructuredOutput(testConfig());
 
   it('accepts anything for text and no format', () => {
     expect(output.check(undefined, 'plain')).toEqual({ ok: true });
@@ -106,7 +106,7 @@ describe('StructuredOutput', () => {
   });
 
   it('refuses a schema over MAX_SCHEMA_BYTES, naming the setting', () => {
-    const small = new StructuredOutput(loadConfig({ MAX_SCHEMA_BYTES: '1024' }));
+    const small = new StructuredOutput(testConfig({ MAX_SCHEMA_BYTES: '1024' }));
     const error = refusal(small, { type: 'object', description: 'x'.repeat(2000) });
     expect(error.param).toBe('response_format.json_schema.schema');
     expect(error.message).toContain('MAX_SCHEMA_BYTES');
@@ -128,7 +128,7 @@ describe('StructuredOutput', () => {
   });
 
   it('compiles the worst schema within the budgets without holding the event loop for a second', () => {
-    const large = new StructuredOutput(loadConfig({ MAX_SCHEMA_BYTES: '1048576' }));
+    const large = new StructuredOutput(testConfig({ MAX_SCHEMA_BYTES: '1048576' }));
     // The pattern budget spent on the costliest kind of pattern, and every remaining value on
     // properties with several keywords (the shape that makes ajv generate the most code).
     const properties: Record<string, unknown> = {};

@@ -1,10 +1,10 @@
-import { loadConfig } from '@breakwater/config';
 import { RedisConnections } from '@breakwater/redis';
+import { testConfig } from '@breakwater/testing';
 import { IDEMPOTENCY_LOCAL_MAX_BYTES, IdempotencyStore, IdempotentAnswer } from './idempotency.store';
 
 /** Embedded mode: the connections are never opened, so Redis is unavailable throughout. */
 function embeddedStore(): IdempotencyStore {
-  const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1' });
+  const config = testConfig();
   return new IdempotencyStore(new RedisConnections(config), config);
 }
 

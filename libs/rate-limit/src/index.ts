@@ -2,6 +2,7 @@
 // gateway, outbound quotas per provider, and usage per caller; shared through Redis, per process without it.
 export * from './budget-ledger';
 export * from './budget-rule';
+export * from './concurrency-slots';
 export * from './end-user';
 export * from './estimate';
 export * from './limits.service';

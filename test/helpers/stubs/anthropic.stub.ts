@@ -166,7 +166,7 @@ function errorReply(status: number, message: string, headers: Record<string, str
 }
 
 function bodyOf(request: RecordedRequest): AnthropicBody {
-  return (request.body ?? {}) as AnthropicBody;
+  return request.body ?? {};
 }
 
 function headerOf(request: RecordedRequest, name: string): string | undefined {

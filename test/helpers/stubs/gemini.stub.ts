@@ -163,7 +163,7 @@ function errorReply(status: number, message: string, headers: Record<string, str
 }
 
 function bodyOf(request: RecordedRequest): GeminiBody {
-  return (request.body ?? {}) as GeminiBody;
+  return request.body ?? {};
 }
 
 function textOf(content: GeminiContent): string {

@@ -185,7 +185,7 @@ function completionBody(
 }
 
 function bodyOf(request: RecordedRequest): OpenAiBody {
-  return (request.body ?? {}) as OpenAiBody;
+  return request.body ?? {};
 }
 
 function textOf(message: OpenAiMessage): string {

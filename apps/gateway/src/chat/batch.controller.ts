@@ -58,7 +58,9 @@ export class BatchController {
       this.item(caller, item, index, directives, {
         requestId: request.id,
         signal,
-        onRateLimit: (headers) => reply.headers(headers),
+        onRateLimit: (headers) => {
+          reply.headers(headers);
+        },
       }),
     );
     return { results };

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { AcceptedBody, Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
+import { AcceptedBody, Caller, ChatCompletion } from '@breakwater/contracts';
 import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
@@ -55,20 +55,17 @@ export class ChatController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatCompletion | AcceptedBody> {
-    const outcome = await this.chat.complete(
-      caller,
-      body as ChatCompletionRequest,
-      directivesOf(request.headers),
-      {
-        requestId: request.id,
-        signal: clientGone(reply),
-        onRateLimit: (headers) => reply.headers(headers),
-        onCacheStatus: (status) => {
-          reply.header('x-cache', status);
-          requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
-        },
+    const outcome = await this.chat.complete(caller, body, directivesOf(request.headers), {
+      requestId: request.id,
+      signal: clientGone(reply),
+      onRateLimit: (headers) => {
+        reply.headers(headers);
       },
-    );
+      onCacheStatus: (status) => {
+        reply.header('x-cache', status);
+        requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
+      },
+    });
     return respond(outcome, request, reply);
   }
 }

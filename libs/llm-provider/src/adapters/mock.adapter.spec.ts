@@ -1,4 +1,4 @@
-import { loadConfig } from '@breakwater/config';
+import { testConfig } from '@breakwater/testing';
 import { ProviderError } from '../provider-error';
 import { MockAdapter } from './mock.adapter';
 
@@ -10,7 +10,7 @@ const ask = (content: string, extra: object = {}) => ({
 });
 
 describe('MockAdapter', () => {
-  const mock = new MockAdapter(loadConfig({}));
+  const mock = new MockAdapter(testConfig());
 
   it('answers deterministically from the messages and counts usage', async () => {
     const first = await mock.complete(ask('same'), signal);
@@ -23,7 +23,7 @@ describe('MockAdapter', () => {
   });
 
   it('fails as a transient provider error at MOCK_FAILURE_RATE 1', async () => {
-    const failing = new MockAdapter(loadConfig({ MOCK_FAILURE_RATE: '1' }));
+    const failing = new MockAdapter(testConfig({ MOCK_FAILURE_RATE: '1' }));
     await expect(failing.complete(ask('x'), signal)).rejects.toMatchObject({
       kind: 'transient',
       retryable: true,
@@ -32,7 +32,7 @@ describe('MockAdapter', () => {
   });
 
   it('stops waiting when its signal aborts during MOCK_LATENCY_MS', async () => {
-    const slow = new MockAdapter(loadConfig({ MOCK_LATENCY_MS: '5000' }));
+    const slow = new MockAdapter(testConfig({ MOCK_LATENCY_MS: '5000' }));
     const started = Date.now();
     await expect(slow.complete(ask('x'), AbortSignal.timeout(50))).rejects.toMatchObject({
       kind: 'transient',
@@ -45,7 +45,8 @@ describe('MockAdapter', () => {
       ask('a long enough question', { max_tokens: 1, response_format: { type: 'json_object' } }),
       signal,
     );
-    expect(() => JSON.parse(answer.choices[0].message.content as string)).not.toThrow();
+    const content = answer.choices[0].message.content ?? '';
+    expect((): unknown => JSON.parse(content)).not.toThrow();
     expect(answer.choices[0].finish_reason).toBe('stop');
   });
 });

@@ -1,5 +1,6 @@
-import { ConfigError, loadConfig } from '@breakwater/config';
+import { ConfigError } from '@breakwater/config';
 import { Caller, GatewayError } from '@breakwater/contracts';
+import { testConfig } from '@breakwater/testing';
 import { HostResolver, ResolvedAddress } from './host-resolver';
 import { WebhookTargets, isPublicAddress, parseAllowedHost } from './webhook-targets';
 
@@ -9,10 +10,10 @@ class TableResolver extends HostResolver {
     super();
   }
 
-  async resolve(host: string): Promise<ResolvedAddress[]> {
+  resolve(host: string): Promise<ResolvedAddress[]> {
     const addresses = this.table[host];
-    if (!addresses) throw new Error(`ENOTFOUND ${host}`);
-    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    if (!addresses) return Promise.reject(new Error(`ENOTFOUND ${host}`));
+    return Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
   }
 }
 
@@ -27,10 +28,7 @@ const CALLER: Caller = {
 };
 
 function targets(allowedHosts: string, table: Record<string, string[]> = {}): WebhookTargets {
-  return new WebhookTargets(
-    loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOWED_HOSTS: allowedHosts }),
-    new TableResolver(table),
-  );
+  return new WebhookTargets(testConfig({ WEBHOOK_ALLOWED_HOSTS: allowedHosts }), new TableResolver(table));
 }
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayError> {

@@ -39,10 +39,10 @@ class MessageContentConstraint implements ValidatorConstraintInterface {
       const message = args.object as MessageDto;
       return message.role === 'assistant' && Array.isArray(message.tool_calls);
     }
-    return (
-      Array.isArray(content) &&
-      content.length > 0 &&
-      content.every((part) => typeof part === 'object' && part !== null && typeof part.type === 'string')
+    if (!Array.isArray(content) || content.length === 0) return false;
+    const parts: readonly unknown[] = content;
+    return parts.every(
+      (part) => typeof part === 'object' && part !== null && 'type' in part && typeof part.type === 'string',
     );
   }
 

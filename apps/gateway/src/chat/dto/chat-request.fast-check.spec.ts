@@ -218,7 +218,7 @@ describe('isEverydayChatRequest, the fast path of chat validation', () => {
     expect(await dtoAccepts(body)).toBe(true);
   });
 
-  it.each(OTHERS)('leaves %s to the DTO', async (_name, body) => {
+  it.each(OTHERS)('leaves %s to the DTO', (_name, body) => {
     expect(isEverydayChatRequest(body)).toBe(false);
   });
 

@@ -98,7 +98,7 @@ export function geminiProviderError(error: unknown, apiKey?: string): ProviderEr
 function parsedErrorBody(text: string): GoogleErrorBody | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' ? (value as GoogleErrorBody) : undefined;
+    return value && typeof value === 'object' ? value : undefined;
   } catch {
     return undefined;
   }

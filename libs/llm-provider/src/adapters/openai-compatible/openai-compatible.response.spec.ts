@@ -67,7 +67,10 @@ describe('fromOpenAiCompletion', () => {
   });
 
   it("throws OpenRouter's in-body error, sorted by its code and with the key masked", () => {
-    const body = { error: { code: 429, message: 'slow down sk-or-secret' } } as unknown as OpenAiCompletion;
+    // OpenRouter's 200 with an error: the SDK still types it as a completion.
+    const body = Object.assign(completion({ choices: [] }), {
+      error: { code: 429, message: 'slow down sk-or-secret' },
+    });
     const error = (() => {
       try {
         fromOpenAiCompletion(body, ask(), 'sk-or-secret');
