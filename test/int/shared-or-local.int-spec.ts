@@ -47,9 +47,14 @@ describe('RedisConnections.sharedOr', () => {
       connections.sharedOr((client) => client.eval("return redis.error_reply('boom')", 0), local),
     ).rejects.toThrow('boom');
     await connections.client.set(key, 'a string');
-    await expect(connections.sharedOr((client) => client.hgetall(key), local)).rejects.toThrow(/WRONGTYPE/);
+    await expect(connections.sharedOr<unknown>((client) => client.hgetall(key), local)).rejects.toThrow(
+      /WRONGTYPE/,
+    );
     await expect(
-      connections.sharedOr((client) => execOrThrow(client.pipeline().get(key).lpush(key, 'x')), local),
+      connections.sharedOr<unknown>(
+        (client) => execOrThrow(client.pipeline().get(key).lpush(key, 'x')),
+        local,
+      ),
     ).rejects.toThrow(/WRONGTYPE/);
     await expect(
       connections.sharedOr(() => Promise.reject(new TypeError('a bug in the shared operation')), local),
@@ -59,7 +64,7 @@ describe('RedisConnections.sharedOr', () => {
 
   it('falls back when the connection is lost under a command, then while Redis is down, and returns to shared', async () => {
     let sent = false;
-    const blocked = connections.sharedOr((client) => {
+    const blocked = connections.sharedOr<unknown>((client) => {
       sent = true;
       return client.blpop(`bw:test:${randomUUID()}`, 20);
     }, local);
@@ -79,9 +84,9 @@ describe('RedisConnections.sharedOr', () => {
     expect(down).toBe('local');
     expect(sharedCalls).toBe(0);
     // A pipeline's commands fail one by one on the fail-fast client: execOrThrow makes that a fallback too.
-    expect(await connections.sharedOr((client) => execOrThrow(client.pipeline().get('k')), local)).toBe(
-      'local',
-    );
+    expect(
+      await connections.sharedOr<unknown>((client) => execOrThrow(client.pipeline().get('k')), local),
+    ).toBe('local');
 
     await redis.restart();
     await eventually(() => connections.available, 10_000);

@@ -7,16 +7,14 @@ import { RedisConnections } from '@breakwater/redis';
 import { CacheDirectives } from './cache-directives';
 import { ResponseCache } from './response-cache';
 
-/** Redis down for good: these specs cover the first tier and in-process single flight alone. */
-const noRedis = {
-  available: false,
-  baseOptions: () => ({}),
-  onTransition: () => undefined,
-} as unknown as RedisConnections;
-
+/**
+ * Redis down for good (the connections are never opened, so every operation takes the local path): these
+ * specs cover the first tier and in-process single flight alone.
+ */
 function cacheWith(env: Record<string, string> = {}): { cache: ResponseCache; metrics: Metrics } {
   const metrics = new Metrics();
   const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1', ...env });
+  const noRedis = new RedisConnections(config);
   return { cache: new ResponseCache(config, noRedis, metrics, new StructuredOutput(config)), metrics };
 }
 

@@ -19,7 +19,7 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 @Injectable()
 export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
-  private readonly listeners = new Set<(available: boolean) => void | Promise<void>>();
+  private readonly listeners = new Set<(available: boolean) => unknown>();
   private up = false;
   private closing = false;
   readonly client: Redis;
@@ -69,10 +69,10 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Called with the new state on every transition between connected and not. A listener's rejection is
-   * logged here (a listener is fire-and-forget: no caller is left to answer).
+   * Called with the new state on every transition between connected and not. When a listener returns a
+   * promise, its rejection is logged here: no caller is left to answer it.
    */
-  onTransition(listener: (available: boolean) => void | Promise<void>): void {
+  onTransition(listener: (available: boolean) => unknown): void {
     this.listeners.add(listener);
   }
 
