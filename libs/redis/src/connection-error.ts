@@ -4,8 +4,11 @@ import { ChainableCommander } from 'ioredis';
 const CONNECTION_CLOSED = 'Connection is closed.';
 /** What the fail-fast client (no offline queue) rejects a command with while it is not connected. */
 const NOT_WRITABLE = "Stream isn't writeable";
-/** AbortError: a command flushed on close; MaxRetriesPerRequestError (an AbortError): its one retry lost too. */
-const ABORT_NAMES = new Set(['AbortError', 'MaxRetriesPerRequestError']);
+/**
+ * ioredis's AbortError (a command flushed on close) and MaxRetriesPerRequestError (its one retry lost too);
+ * BullMQ's ConnectionClosedError (its connection closed before or under a command).
+ */
+const CONNECTION_ERROR_NAMES = new Set(['AbortError', 'MaxRetriesPerRequestError', 'ConnectionClosedError']);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -22,11 +25,12 @@ const NETWORK_CODES = new Set([
  * Whether a failed Redis command failed for the connection's sake (it was never sent, or its reply was
  * lost) rather than being refused by the server (a ReplyError: a script's error, a wrong type) or failing
  * in our code. Only the first kind may turn into embedded mode. ioredis has no error class for the plain
- * cases, so they are told by the messages it uses for them; BullMQ's commands go through ioredis too.
+ * cases, so they are told by the messages it uses for them. BullMQ's own isNotConnectionError misses the
+ * fail-fast client's errors (no offline queue, one retry), hence this list.
  */
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (ABORT_NAMES.has(error.name)) return true;
+  if (CONNECTION_ERROR_NAMES.has(error.name)) return true;
   if (error.message === CONNECTION_CLOSED || error.message.startsWith(NOT_WRITABLE)) return true;
   const code = (error as NodeJS.ErrnoException).code;
   return code !== undefined && NETWORK_CODES.has(code);
