@@ -8,14 +8,13 @@ import { CacheDirectives } from './cache-directives';
 import { ResponseCache } from './response-cache';
 
 /**
- * Redis down for good (never connected: the client connects lazily, in onModuleInit): these specs cover
- * the first tier and in-process single flight alone.
+ * Redis down for good (the connections are never opened, so every operation takes the local path): these
+ * specs cover the first tier and in-process single flight alone.
  */
-const noRedis = new RedisConnections(testConfig());
-
 function cacheWith(env: Record<string, string> = {}): { cache: ResponseCache; metrics: Metrics } {
   const metrics = new Metrics();
   const config = testConfig(env);
+  const noRedis = new RedisConnections(config);
   return { cache: new ResponseCache(config, noRedis, metrics, new StructuredOutput(config)), metrics };
 }
 

@@ -161,7 +161,6 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     const local = this.firstTier.get(plan.key);
     if (local && local.expiresAt > now && this.usable(plan, local)) return { fresh: local };
     let stale = local && this.staleCapable(local, now) && this.usable(plan, local) ? local : undefined;
-    if (!this.secondTier.available) return { stale };
     const epoch = this.firstTier.epoch;
     const stored = await this.secondTier.get(plan.key);
     if (!stored || !this.usable(plan, stored.entry)) return { stale };

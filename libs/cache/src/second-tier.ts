@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisConnections, defineScripts } from '@breakwater/redis';
+import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { CACHE_EVENTS_CHANNEL } from './cache-bus';
 import { CACHE_KEY_PREFIX } from './cache-key';
 import { CacheEntry, decodeEntry } from './cache-entry';
@@ -33,111 +33,109 @@ export function lockKeyOf(key: string): string {
 }
 
 /**
- * The Redis tier, over the request path's fail-fast client. Nothing here throws: while Redis is down
- * (`available` false) no command is even sent, and a command that fails counts as a miss, a skipped
- * write or an unavailable lock. The cache is an optimisation; it never fails a request.
+ * The Redis tier, over the request path's fail-fast client, each operation through
+ * RedisConnections.sharedOr: while Redis is down no command is even sent, and a command the connection
+ * loses counts as a miss, a skipped write or an unavailable lock. The cache is an optimisation; Redis
+ * being away never fails a request (a command the server refuses is a bug, and is thrown).
  */
 export class SecondTier {
   constructor(private readonly connections: RedisConnections) {}
 
-  get available(): boolean {
-    return this.connections.available;
-  }
-
   /** The client with the scripts defined: on first use, then a lookup (defineScripts defines once per connection). */
-  private get client(): Redis & FlightCommands {
-    return defineScripts<FlightCommands>(this.connections.client, SCRIPTS_DIR);
+  private scripted(client: Redis): Redis & FlightCommands {
+    return defineScripts<FlightCommands>(client, SCRIPTS_DIR);
   }
 
   /** The entry at `key` and the length of its stored form (what the first tier charges for it). */
-  async get(key: string): Promise<StoredEntry | undefined> {
-    if (!this.available) return undefined;
-    try {
-      const text = await this.client.get(key);
+  get(key: string): Promise<StoredEntry | undefined> {
+    return this.connections.sharedOr(async (client) => {
+      const text = await client.get(key);
       const entry = decodeEntry(text);
       return entry && text !== null ? { entry, bytes: text.length } : undefined;
-    } catch {
-      return undefined;
-    }
+    }, noAnswer);
   }
 
   /** SET with PX and the `filled` event, in one round trip. */
   async set(key: string, value: string, retainMs: number, event: string): Promise<void> {
-    if (!this.available) return;
-    await this.client
-      .multi()
-      .set(key, value, 'PX', retainMs)
-      .publish(CACHE_EVENTS_CHANNEL, event)
-      .exec()
-      .catch(() => undefined);
+    await this.connections.sharedOr(
+      (client) =>
+        execOrThrow(client.multi().set(key, value, 'PX', retainMs).publish(CACHE_EVENTS_CHANNEL, event)),
+      noAnswer,
+    );
   }
 
-  async lock(key: string, token: string, ttlMs: number): Promise<LockOutcome> {
-    if (!this.available) return 'unavailable';
-    try {
-      const reply = await this.client.set(lockKeyOf(key), token, 'PX', ttlMs, 'NX');
-      return reply === 'OK' ? 'acquired' : 'held';
-    } catch {
-      return 'unavailable';
-    }
+  lock(key: string, token: string, ttlMs: number): Promise<LockOutcome> {
+    return this.connections.sharedOr<LockOutcome>(
+      async (client) =>
+        (await client.set(lockKeyOf(key), token, 'PX', ttlMs, 'NX')) === 'OK' ? 'acquired' : 'held',
+      () => 'unavailable',
+    );
   }
 
   async extend(key: string, token: string, ttlMs: number): Promise<void> {
-    if (this.available)
-      await this.client.extendFlightLock(1, lockKeyOf(key), token, ttlMs).catch(() => undefined);
+    await this.connections.sharedOr(
+      (client) => this.scripted(client).extendFlightLock(1, lockKeyOf(key), token, ttlMs),
+      noAnswer,
+    );
   }
 
   /** Stores `value` (none when empty) and releases the lock `token` holds, in one round trip. */
   async commit(key: string, value: string, retainMs: number, token: string, event: string): Promise<void> {
-    if (!this.available) return;
-    await this.client
-      .commitFlight(2, key, lockKeyOf(key), value, retainMs, token, CACHE_EVENTS_CHANNEL, event)
-      .catch(() => undefined);
+    await this.connections.sharedOr(
+      (client) =>
+        this.scripted(client).commitFlight(
+          2,
+          key,
+          lockKeyOf(key),
+          value,
+          retainMs,
+          token,
+          CACHE_EVENTS_CHANNEL,
+          event,
+        ),
+      noAnswer,
+    );
   }
 
   /** The entry and whether its lock is still held, in one round trip; undefined when Redis cannot say. */
-  async peek(key: string): Promise<{ entry?: CacheEntry; locked: boolean } | undefined> {
-    if (!this.available) return undefined;
-    try {
-      const replies = await this.client.pipeline().get(key).exists(lockKeyOf(key)).exec();
-      if (!replies || replies.some(([error]) => error)) return undefined;
-      return { entry: decodeEntry(replies[0][1] as string | null), locked: replies[1][1] === 1 };
-    } catch {
-      return undefined;
-    }
+  peek(key: string): Promise<{ entry?: CacheEntry; locked: boolean } | undefined> {
+    return this.connections.sharedOr(async (client) => {
+      const [text, locked] = await execOrThrow(client.pipeline().get(key).exists(lockKeyOf(key)));
+      return { entry: decodeEntry(text as string | null), locked: locked === 1 };
+    }, noAnswer);
   }
 
   async publish(event: string): Promise<void> {
-    if (this.available) await this.client.publish(CACHE_EVENTS_CHANNEL, event).catch(() => undefined);
+    await this.connections.sharedOr((client) => client.publish(CACHE_EVENTS_CHANNEL, event), noAnswer);
   }
 
   /** UNLINK one key: how many were deleted, undefined when Redis cannot say. */
-  async unlink(key: string): Promise<number | undefined> {
-    if (!this.available) return undefined;
-    try {
-      return await this.client.unlink(key);
-    } catch {
-      return undefined;
-    }
+  unlink(key: string): Promise<number | undefined> {
+    return this.connections.sharedOr((client) => client.unlink(key), noAnswer);
   }
 
   /**
    * Every key under `prefix`, deleted with SCAN and UNLINK in batches (never KEYS, which blocks Redis
    * for the whole keyspace). Returns how many were deleted, or undefined when Redis failed before any.
    */
-  async unlinkPrefix(prefix: string): Promise<number | undefined> {
-    if (!this.available) return undefined;
+  unlinkPrefix(prefix: string): Promise<number | undefined> {
     let deleted = 0;
-    let cursor = '0';
-    try {
-      do {
-        const [next, keys] = await this.client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', SCAN_BATCH);
-        cursor = next;
-        if (keys.length > 0) deleted += await this.client.unlink(...keys);
-      } while (cursor !== '0');
-    } catch {
-      return deleted > 0 ? deleted : undefined;
-    }
-    return deleted;
+    return this.connections.sharedOr(
+      async (client) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', SCAN_BATCH);
+          cursor = next;
+          if (keys.length > 0) deleted += await client.unlink(...keys);
+        } while (cursor !== '0');
+        return deleted;
+      },
+      () => (deleted > 0 ? deleted : undefined),
+    );
   }
+}
+
+/** What the second tier answers while Redis is away: nothing (a miss, a skipped write). */
+function noAnswer(): undefined {
+  return undefined;
 }

@@ -75,7 +75,13 @@ export class IdempotencyStore {
   async release(callerId: string, key: string): Promise<void> {
     const storeKey = this.keyOf(callerId, key);
     this.local.delete(storeKey);
-    if (this.redis.available) await this.redis.client.del(storeKey).catch(() => undefined);
+    // Redis away: the claim lapses with its short expiry.
+    await this.redis.sharedOr(
+      async (client) => {
+        await client.del(storeKey);
+      },
+      () => undefined,
+    );
   }
 
   private keyOf(callerId: string, key: string): string {
@@ -83,36 +89,28 @@ export class IdempotencyStore {
   }
 
   /** Whether Redis took the value. */
-  private async setShared(key: string, value: string): Promise<boolean> {
-    if (!this.redis.available) return false;
-    try {
-      return (await this.redis.client.set(key, value, 'EX', KEEP_SECONDS)) === 'OK';
-    } catch {
-      return false;
-    }
+  private setShared(key: string, value: string): Promise<boolean> {
+    return this.redis.sharedOr(
+      async (client) => (await client.set(key, value, 'EX', KEEP_SECONDS)) === 'OK',
+      () => false,
+    );
   }
 
-  private async setIfAbsent(key: string, value: string, seconds: number): Promise<boolean> {
-    if (this.redis.available) {
-      try {
-        return (await this.redis.client.set(key, value, 'EX', seconds, 'NX')) === 'OK';
-      } catch {
-        // Redis went away: fall back to this process.
-      }
-    }
-    if (this.local.has(key)) return false;
-    this.local.set(key, value, { ttl: seconds * 1000 });
-    return true;
+  private setIfAbsent(key: string, value: string, seconds: number): Promise<boolean> {
+    return this.redis.sharedOr(
+      async (client) => (await client.set(key, value, 'EX', seconds, 'NX')) === 'OK',
+      () => {
+        if (this.local.has(key)) return false;
+        this.local.set(key, value, { ttl: seconds * 1000 });
+        return true;
+      },
+    );
   }
 
-  private async get(key: string): Promise<string | undefined> {
-    if (this.redis.available) {
-      try {
-        return (await this.redis.client.get(key)) ?? undefined;
-      } catch {
-        // fall through to this process
-      }
-    }
-    return this.local.get(key);
+  private get(key: string): Promise<string | undefined> {
+    return this.redis.sharedOr(
+      async (client) => (await client.get(key)) ?? undefined,
+      () => this.local.get(key),
+    );
   }
 }

@@ -35,14 +35,19 @@ export class JobStatusStore {
   async find(queueId: string): Promise<JobView | undefined> {
     const local = this.local.view(queueId);
     if (local) return local;
-    if (!this.redis.available) {
-      throw new GatewayError('STORE_UNAVAILABLE', 'the queue store (Redis) is unreachable: retry shortly', {
-        retryAfterSeconds: 5,
-      });
-    }
-    const job = await Job.fromId<LlmJobData, ChatCompletion>(this.queue, queueId);
-    if (!job) return undefined;
-    return this.viewOf(job, await job.getState());
+    return this.redis.sharedOr(
+      async () => {
+        const job = await Job.fromId<LlmJobData, ChatCompletion>(this.queue, queueId);
+        if (!job) return undefined;
+        return this.viewOf(job, await job.getState());
+      },
+      // Not here, and where it would be cannot be asked: neither "not found" nor an answer.
+      () => {
+        throw new GatewayError('STORE_UNAVAILABLE', 'the queue store (Redis) is unreachable: retry shortly', {
+          retryAfterSeconds: 5,
+        });
+      },
+    );
   }
 
   private async viewOf(job: Job<LlmJobData, ChatCompletion>, state: string): Promise<JobView> {

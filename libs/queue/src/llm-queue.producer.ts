@@ -40,10 +40,15 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
   }
 
   onModuleInit(): void {
-    this.redis.onTransition((available) => {
-      if (available) void this.handOver();
-    });
-    this.gaugeTimer = setInterval(() => void this.refreshGauges(), GAUGE_REFRESH_MS).unref();
+    this.redis.onTransition((available) => (available ? this.handOver() : undefined));
+    this.gaugeTimer = setInterval(
+      () =>
+        // Only an error Redis did not cause reaches here (a refused command): the next tick tries again.
+        void this.refreshGauges().catch((error: unknown) =>
+          this.logger.error({ err: error }, 'queue gauges not refreshed'),
+        ),
+      GAUGE_REFRESH_MS,
+    ).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -59,16 +64,17 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
       createdAt,
       expiresAt: createdAt + this.config.queue.requestTtlSeconds * 1000,
     };
-    if (this.redis.available) {
-      const stored = await this.toRedis(data).catch((error: unknown) => {
-        if (error instanceof GatewayError) throw error;
-        return false;
-      });
-      if (stored) return acceptedBody(data, true);
-    }
-    if (!this.local.enqueue(data)) throw this.full();
-    this.metrics.queueJobsTotal.inc({ outcome: 'enqueued' });
-    return acceptedBody(data, false);
+    return this.redis.sharedOr(
+      async () => {
+        await this.toRedis(data);
+        return acceptedBody(data, true);
+      },
+      () => {
+        if (!this.local.enqueue(data)) throw this.full();
+        this.metrics.queueJobsTotal.inc({ outcome: 'enqueued' });
+        return acceptedBody(data, false);
+      },
+    );
   }
 
   /** The readiness gate: with Redis down, the local queue at its high watermark refuses all queued work. */
@@ -83,7 +89,7 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
   }
 
-  private async toRedis(data: LlmJobData): Promise<boolean> {
+  private async toRedis(data: LlmJobData): Promise<void> {
     if (!this.capacity.admits(await this.durableDepth())) throw this.full();
     const { maxRetries, resultRetentionSeconds } = this.config.queue;
     await this.queue.add(
@@ -97,32 +103,38 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
       ),
     );
     this.metrics.queueJobsTotal.inc({ outcome: 'enqueued' });
-    return true;
   }
 
   /** Local jobs that have not started move to Redis once it is back, where they become durable. */
   private async handOver(): Promise<void> {
-    if (!this.redis.available) return;
-    const pending = this.local.takePending();
-    const { maxRetries, resultRetentionSeconds } = this.config.queue;
-    for (const [index, data] of pending.entries()) {
-      try {
-        await this.queue.add(
-          LLM_JOB,
-          data,
-          llmJobOptions(
-            data.queueId,
-            maxRetries,
-            this.config.resilience.retryBaseDelayMs,
-            resultRetentionSeconds,
-          ),
-        );
-      } catch {
-        for (const rest of pending.slice(index)) this.local.enqueue(rest);
-        return;
-      }
-    }
-    if (pending.length > 0) this.logger.log(`handed ${pending.length} local job(s) to Redis`);
+    await this.redis.sharedOr(
+      async () => {
+        const pending = this.local.takePending();
+        let handed = 0;
+        const { maxRetries, resultRetentionSeconds } = this.config.queue;
+        try {
+          for (const data of pending) {
+            await this.queue.add(
+              LLM_JOB,
+              data,
+              llmJobOptions(
+                data.queueId,
+                maxRetries,
+                this.config.resilience.retryBaseDelayMs,
+                resultRetentionSeconds,
+              ),
+            );
+            handed++;
+          }
+        } finally {
+          // Whatever stopped the hand-over, the jobs not yet in Redis stay queued here.
+          for (const rest of pending.slice(handed)) this.local.enqueue(rest);
+        }
+        if (handed > 0) this.logger.log(`handed ${handed} local job(s) to Redis`);
+      },
+      // Redis is away (or went away during the hand-over): the next return tries again.
+      () => undefined,
+    );
   }
 
   private full(): GatewayError {
@@ -133,12 +145,13 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
   }
 
   private async refreshGauges(): Promise<void> {
-    if (!this.redis.available) return;
-    try {
-      const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-      for (const [state, count] of Object.entries(counts)) this.metrics.queueJobs.set({ state }, count);
-    } catch {
-      // Redis went away between the check and the call: the next tick tries again.
-    }
+    await this.redis.sharedOr(
+      async () => {
+        const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+        for (const [state, count] of Object.entries(counts)) this.metrics.queueJobs.set({ state }, count);
+      },
+      // Redis is away: the next tick tries again.
+      () => undefined,
+    );
   }
 }

@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
-import { RedisConnections, defineScripts } from '@breakwater/redis';
+import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { BudgetRefusal, DayBudget, usdString } from './budget-rule';
 import { MemoryBudgetLedger } from './memory-budget-ledger';
-import { execAll } from './redis-pipeline';
 import { budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
@@ -59,9 +58,7 @@ export class BudgetLedger {
     this.client = defineScripts<BudgetCommands>(redis.client, RATE_LIMIT_SCRIPTS_DIR);
     this.leaseMs =
       config.queue.requestTtlSeconds * 1000 + config.resilience.requestTimeoutMs + LEASE_MARGIN_MS;
-    redis.onTransition((available) => {
-      if (available) void this.flushMemorySpend();
-    });
+    redis.onTransition((available) => (available ? this.flushMemorySpend() : undefined));
   }
 
   /**
@@ -74,8 +71,8 @@ export class BudgetLedger {
     now = Date.now(),
   ): Promise<ReserveOutcome> {
     const subjects = subjectsOf(request);
-    if (this.redis.available) {
-      try {
+    return this.redis.sharedOr<ReserveOutcome>(
+      async () => {
         const keys = subjects.flatMap((subject) => [
           budgetKey(request.day, subject),
           reservationsKey(request.day, subject),
@@ -99,83 +96,83 @@ export class BudgetLedger {
             refusal: { kind: kind === 'cost' ? 'cost' : 'tokens', spent: spent === 1 },
           },
         };
-      } catch {
-        // Redis went away under this request: decide in this process, as while Redis is down.
-      }
-    }
-    const keys = subjects.map((subject) => budgetKey(request.day, subject));
-    const refused = this.memory.reserve(
-      request.day,
-      keys,
-      budgets,
-      { id: request.id, tokens: request.tokens, cost: request.costUsd, expires: now + this.leaseMs },
-      now,
+      },
+      () => {
+        const keys = subjects.map((subject) => budgetKey(request.day, subject));
+        const refused = this.memory.reserve(
+          request.day,
+          keys,
+          budgets,
+          { id: request.id, tokens: request.tokens, cost: request.costUsd, expires: now + this.leaseMs },
+          now,
+        );
+        return refused ? { refused } : { reservation: { ...request, store: 'memory' } };
+      },
     );
-    return refused ? { refused } : { reservation: { ...request, store: 'memory' } };
   }
 
   /** Replaces the reservation with what the request really used; a repeat or an expired lease does nothing. */
   async settle(reservation: BudgetReservation, actual: { tokens: number; costUsd: number }): Promise<void> {
     const subjects = subjectsOf(reservation);
     const memoryKeys = subjects.map((subject) => budgetKey(reservation.day, subject));
+    // Kept here while Redis cannot take it, and written when Redis returns (flushMemorySpend).
+    const spendHere = (): void =>
+      this.memory.spend(reservation.day, memoryKeys, actual.tokens, actual.costUsd);
     if (reservation.store === 'memory') {
       // Taken in this process while Redis was down: settle only if it is still pending here.
       if (!this.memory.drop(memoryKeys, reservation.id)) return;
-      if (this.redis.available && (await this.addSpend(memoryKeys, actual))) return;
-      this.memory.spend(reservation.day, memoryKeys, actual.tokens, actual.costUsd);
+      await this.redis.sharedOr(() => this.addSpend(memoryKeys, actual), spendHere);
       return;
     }
-    if (this.redis.available) {
-      try {
-        const keys = subjects.flatMap((subject) => [
-          budgetKey(reservation.day, subject),
-          reservationsKey(reservation.day, subject),
-        ]);
-        await this.client.settleBudget(
-          keys.length,
-          ...keys,
-          reservation.id,
-          Math.round(actual.tokens),
-          usdString(actual.costUsd),
-          DAY_KEY_TTL_SECONDS,
-        );
-        return;
-      } catch {
-        // fall through: keep the spend in memory until Redis answers
-      }
-    }
-    // The reservation stays in Redis until its lease ends; the spend is kept here and written on return.
-    this.memory.spend(reservation.day, memoryKeys, actual.tokens, actual.costUsd);
+    // On the local path the reservation stays in Redis until its lease ends.
+    await this.redis.sharedOr(async () => {
+      const keys = subjects.flatMap((subject) => [
+        budgetKey(reservation.day, subject),
+        reservationsKey(reservation.day, subject),
+      ]);
+      await this.client.settleBudget(
+        keys.length,
+        ...keys,
+        reservation.id,
+        Math.round(actual.tokens),
+        usdString(actual.costUsd),
+        DAY_KEY_TTL_SECONDS,
+      );
+    }, spendHere);
   }
 
   /** Writes spend settled in memory during an outage into Redis; on failure it stays for the next return. */
   async flushMemorySpend(): Promise<void> {
     const pending = this.memory.takeSpend();
     if (pending.length === 0) return;
-    const pipeline = this.client.pipeline();
-    for (const { key, tokens, cost } of pending) {
-      if (tokens !== 0) pipeline.hincrby(key, 'spent_tokens', Math.round(tokens));
-      if (cost !== 0) pipeline.hincrbyfloat(key, 'spent_cost', usdString(cost));
-      pipeline.expire(key, DAY_KEY_TTL_SECONDS);
-    }
-    if (!(await execAll(pipeline))) {
-      for (const { key, day, tokens, cost } of pending) this.memory.spend(day, [key], tokens, cost);
-      return;
-    }
-    this.logger.log(`wrote the spend of ${pending.length} budget(s) settled while Redis was down`);
+    await this.redis.sharedOr(
+      async () => {
+        const pipeline = this.client.pipeline();
+        for (const { key, tokens, cost } of pending) {
+          if (tokens !== 0) pipeline.hincrby(key, 'spent_tokens', Math.round(tokens));
+          if (cost !== 0) pipeline.hincrbyfloat(key, 'spent_cost', usdString(cost));
+          pipeline.expire(key, DAY_KEY_TTL_SECONDS);
+        }
+        await execOrThrow(pipeline);
+        this.logger.log(`wrote the spend of ${pending.length} budget(s) settled while Redis was down`);
+      },
+      () => {
+        for (const { key, day, tokens, cost } of pending) this.memory.spend(day, [key], tokens, cost);
+      },
+    );
   }
 
   private async addSpend(
     keys: readonly string[],
     actual: { tokens: number; costUsd: number },
-  ): Promise<boolean> {
+  ): Promise<void> {
     const pipeline = this.client.pipeline();
     for (const key of keys) {
       if (actual.tokens !== 0) pipeline.hincrby(key, 'spent_tokens', Math.round(actual.tokens));
       if (actual.costUsd !== 0) pipeline.hincrbyfloat(key, 'spent_cost', usdString(actual.costUsd));
       pipeline.expire(key, DAY_KEY_TTL_SECONDS);
     }
-    return execAll(pipeline);
+    await execOrThrow(pipeline);
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
-import { RedisConnections, defineScripts } from '@breakwater/redis';
+import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { slotsKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
@@ -52,8 +52,8 @@ export class ConcurrencySlots {
   async acquire(specs: readonly SlotSpec[], now = Date.now()): Promise<SlotOutcome> {
     const id = randomUUID();
     const keys = specs.map((spec) => slotsKey(spec.subject));
-    if (this.redis.available) {
-      try {
+    return this.redis.sharedOr<SlotOutcome>(
+      async () => {
         const refused = await this.client.acquireSlots(
           keys.length,
           ...keys,
@@ -64,11 +64,9 @@ export class ConcurrencySlots {
           ...specs.map((spec) => spec.limit),
         );
         return refused > 0 ? { refused: specs[refused - 1] } : { held: { id, keys, store: 'redis' } };
-      } catch {
-        // Redis went away under this request: count it in this process, as while Redis is down.
-      }
-    }
-    return this.acquireInMemory(specs, keys, id, now);
+      },
+      () => this.acquireInMemory(specs, keys, id, now),
+    );
   }
 
   async release(held: HeldSlots): Promise<void> {
@@ -80,10 +78,15 @@ export class ConcurrencySlots {
       }
       return;
     }
-    const pipeline = this.client.pipeline();
-    for (const key of held.keys) pipeline.zrem(key, held.id);
     // Unreachable Redis: the lease reclaims the slot.
-    await pipeline.exec().catch(() => undefined);
+    await this.redis.sharedOr(
+      (client) => {
+        const pipeline = client.pipeline();
+        for (const key of held.keys) pipeline.zrem(key, held.id);
+        return execOrThrow(pipeline);
+      },
+      () => undefined,
+    );
   }
 
   private acquireInMemory(specs: readonly SlotSpec[], keys: string[], id: string, now: number): SlotOutcome {

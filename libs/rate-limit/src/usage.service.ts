@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ChainableCommander, Redis } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
 import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
-import { RedisConnections, defineScripts } from '@breakwater/redis';
+import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { usdString, utcDay, utcMonth } from './budget-rule';
-import { execAll } from './redis-pipeline';
 import { usageKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 import { UsageEntry, UsageReport, usageIncrements, usagePeriodOf } from './usage-report';
@@ -19,6 +18,9 @@ interface UsageCommands {
 }
 
 type UsagePipeline = ChainableCommander & UsageCommands;
+
+/** A day's and a month's hash, as HGETALL reads them. */
+type Hashes = [Record<string, string>, Record<string, string>];
 
 /**
  * Per caller, per UTC day and month, per model: requests, cache hits, tokens in and out, cost in USD, in
@@ -39,9 +41,7 @@ export class Usage {
     private readonly metrics: Metrics,
   ) {
     this.client = defineScripts<UsageCommands>(redis.client, RATE_LIMIT_SCRIPTS_DIR);
-    redis.onTransition((available) => {
-      if (available) void this.flushPending();
-    });
+    redis.onTransition((available) => (available ? this.flushPending() : undefined));
   }
 
   /** Books a provider answer (or a cache hit of one, which costs nothing) to its caller. */
@@ -67,20 +67,20 @@ export class Usage {
       [usageKey('d', utcDay(now), callerId), DAY_TTL_SECONDS],
       [usageKey('m', utcMonth(now), callerId), MONTH_TTL_SECONDS],
     ];
-    if (this.redis.available) {
-      try {
+    await this.redis.sharedOr(
+      async () => {
         await this.client.addUsage(
           keys.length,
           ...keys.map(([key]) => key),
           ...keys.map(([, ttl]) => ttl),
           ...argsOf(increments),
         );
-        return;
-      } catch {
-        // Redis went away under this request: keep the increments for its return.
-      }
-    }
-    for (const [key, ttl] of keys) this.addPending(key, ttl, increments);
+      },
+      // Kept for Redis's return (flushPending).
+      () => {
+        for (const [key, ttl] of keys) this.addPending(key, ttl, increments);
+      },
+    );
   }
 
   async report(callerId: string, now = new Date()): Promise<UsageReport> {
@@ -88,22 +88,15 @@ export class Usage {
     const month = utcMonth(now);
     const dayKey = usageKey('d', date, callerId);
     const monthKey = usageKey('m', month, callerId);
-    let shared: [Record<string, string>, Record<string, string>] = [{}, {}];
-    if (this.redis.available) {
-      const read = await this.redis.client
-        .pipeline()
-        .hgetall(dayKey)
-        .hgetall(monthKey)
-        .exec()
-        .catch(() => null);
-      if (read && read.every(([error]) => !error)) {
-        shared = [read[0][1] as Record<string, string>, read[1][1] as Record<string, string>];
-      }
-    }
+    // While Redis cannot answer, the report shows what this process holds.
+    const [dayHash, monthHash] = await this.redis.sharedOr(
+      async (client) => (await execOrThrow(client.pipeline().hgetall(dayKey).hgetall(monthKey))) as Hashes,
+      (): Hashes => [{}, {}],
+    );
     return {
       caller: callerId,
-      day: { date, ...usagePeriodOf(shared[0], this.pendingOf(dayKey)) },
-      month: { month, ...usagePeriodOf(shared[1], this.pendingOf(monthKey)) },
+      day: { date, ...usagePeriodOf(dayHash, this.pendingOf(dayKey)) },
+      month: { month, ...usagePeriodOf(monthHash, this.pendingOf(monthKey)) },
     };
   }
 
@@ -112,11 +105,16 @@ export class Usage {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.entries()];
     this.pending.clear();
-    const pipeline = this.client.pipeline() as UsagePipeline;
-    for (const [key, { ttl, fields }] of batch) pipeline.addUsage(1, key, ttl, ...argsOf([...fields]));
-    if (!(await execAll(pipeline))) {
-      for (const [key, { ttl, fields }] of batch) this.addPending(key, ttl, [...fields.entries()]);
-    }
+    await this.redis.sharedOr(
+      async () => {
+        const pipeline = this.client.pipeline() as UsagePipeline;
+        for (const [key, { ttl, fields }] of batch) pipeline.addUsage(1, key, ttl, ...argsOf([...fields]));
+        await execOrThrow(pipeline);
+      },
+      () => {
+        for (const [key, { ttl, fields }] of batch) this.addPending(key, ttl, [...fields.entries()]);
+      },
+    );
   }
 
   private addPending(key: string, ttl: number, increments: [string, number][]): void {

@@ -48,59 +48,59 @@ export class WindowLimiters {
   /** Counts one request in every window; a window over its limit comes back `refused`. */
   async consume(specs: readonly WindowSpec[]): Promise<WindowState[]> {
     if (specs.length === 0) return [];
-    if (this.redis.available) {
-      try {
+    return this.redis.sharedOr(
+      async () => {
         const keys = specs.map(keyOf);
         const counts = await this.client.consumeWindows(keys.length, ...keys, ...specs.map(windowMs));
         return specs.map((spec, i) => countedState(spec, Number(counts[2 * i]), Number(counts[2 * i + 1])));
-      } catch {
-        // Redis failed under this request: count it in this process, as while Redis is down.
-      }
-    }
-    return Promise.all(
-      specs.map(async (spec) => {
-        try {
-          return stateOf(spec, await this.memoryOf(spec).consume(spec.key), false);
-        } catch (rejection) {
-          if (rejection instanceof RateLimiterRes) return stateOf(spec, rejection, true);
-          throw rejection;
-        }
-      }),
+      },
+      () =>
+        Promise.all(
+          specs.map(async (spec) => {
+            try {
+              return stateOf(spec, await this.memoryOf(spec).consume(spec.key), false);
+            } catch (rejection) {
+              // rate-limiter-flexible rejects with its result when the window is over its limit.
+              if (rejection instanceof RateLimiterRes) return stateOf(spec, rejection, true);
+              throw rejection;
+            }
+          }),
+        ),
     );
   }
 
   /** Gives back the request counted by consume() (it was refused by something else, or by a window). */
   async refund(specs: readonly WindowSpec[]): Promise<void> {
     if (specs.length === 0) return;
-    if (this.redis.available) {
-      try {
+    // While Redis cannot answer, give it back where it would now be counted.
+    await this.redis.sharedOr(
+      async () => {
         const keys = specs.map(keyOf);
         await this.client.refundWindows(keys.length, ...keys);
-        return;
-      } catch {
-        // Redis failed: give it back where it would now be counted.
-      }
-    }
-    await Promise.all(specs.map((spec) => this.memoryOf(spec).reward(spec.key)));
+      },
+      async () => {
+        await Promise.all(specs.map((spec) => this.memoryOf(spec).reward(spec.key)));
+      },
+    );
   }
 
   /** The windows as they stand, counting nothing: for answers that are not LLM requests. */
   async peek(specs: readonly WindowSpec[]): Promise<WindowState[]> {
     if (specs.length === 0) return [];
-    if (this.redis.available) {
-      try {
+    // While Redis cannot answer, show what this process counts.
+    return this.redis.sharedOr(
+      async () => {
         const keys = specs.map(keyOf);
         const counts = await this.client.peekWindows(keys.length, ...keys);
         return specs.map((spec, i) => peekedState(spec, Number(counts[2 * i]), Number(counts[2 * i + 1])));
-      } catch {
-        // Redis failed: show what this process counts.
-      }
-    }
-    return Promise.all(
-      specs.map(async (spec) => {
-        const res = await this.memoryOf(spec).get(spec.key);
-        return res ? stateOf(spec, res, false) : peekedState(spec, 0, -2);
-      }),
+      },
+      () =>
+        Promise.all(
+          specs.map(async (spec) => {
+            const res = await this.memoryOf(spec).get(spec.key);
+            return res ? stateOf(spec, res, false) : peekedState(spec, 0, -2);
+          }),
+        ),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis, RedisOptions } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
+import { isConnectionError } from './connection-error';
 import { redactedUrl, redisOptionsOf } from './redis-url';
 
 const FIRST_CONNECT_WAIT_MS = 1000;
@@ -11,11 +12,14 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  * so that a Redis outage turns into embedded mode instead of hung requests; it reconnects in the
  * background forever, and `available` says whether it is connected right now. A warning is logged once
  * per transition, never per failed command.
+ *
+ * Embedded mode is decided in one place, `sharedOr`: every lib hands it the shared-store operation and
+ * its local fallback, and none of them checks `available` or catches Redis errors itself.
  */
 @Injectable()
 export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
-  private readonly listeners = new Set<(available: boolean) => void>();
+  private readonly listeners = new Set<(available: boolean) => unknown>();
   private up = false;
   private closing = false;
   readonly client: Redis;
@@ -45,8 +49,30 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  /** Called with the new state on every transition between connected and not. */
-  onTransition(listener: (available: boolean) => void): void {
+  /**
+   * The one rule of embedded mode. While Redis is available, runs `shared` (on the request-path client)
+   * and gives its result; when Redis is not available, or the connection fails under `shared` (ioredis
+   * could not send a command or lost its reply: see isConnectionError), gives `local()` instead, so the
+   * request is answered by this process as if Redis had been down from the start. Any other error (a
+   * command or script the server refused, a bug in `shared`) is thrown: falling back would hide it.
+   * `shared` may have done part of its work before the connection failed; `local` runs after it, so it
+   * can see that progress through its closure.
+   */
+  async sharedOr<T>(shared: (client: Redis) => Promise<T>, local: () => T | Promise<T>): Promise<T> {
+    if (!this.up) return local();
+    try {
+      return await shared(this.client);
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      return local();
+    }
+  }
+
+  /**
+   * Called with the new state on every transition between connected and not. When a listener returns a
+   * promise, its rejection is logged here: no caller is left to answer it.
+   */
+  onTransition(listener: (available: boolean) => unknown): void {
     this.listeners.add(listener);
   }
 
@@ -80,6 +106,14 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     this.up = up;
     if (up) this.logger.log('Redis connected: shared mode');
     else this.logger.warn('Redis connection lost: embedded mode until it returns');
-    for (const listener of this.listeners) listener(up);
+    for (const listener of this.listeners) {
+      void Promise.resolve(listener(up)).catch((error: unknown) =>
+        this.logger.error(`a listener of the Redis ${up ? 'return' : 'loss'} failed: ${describe(error)}`),
+      );
+    }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -34,7 +34,13 @@ export class WebhookDispatcher implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.onEnded((data, outcome) => void this.dispatch(data, outcome));
+    this.events.onEnded(
+      (data, outcome) =>
+        // Only an error Redis did not cause reaches here (a refused command): nothing is left to answer it.
+        void this.dispatch(data, outcome).catch((error: unknown) =>
+          this.logger.error({ queue_id: data.queueId, err: error }, 'webhook not dispatched'),
+        ),
+    );
   }
 
   private async dispatch(data: LlmJobData, outcome: RunOutcome): Promise<void> {
@@ -45,18 +51,15 @@ export class WebhookDispatcher implements OnModuleInit {
       url: data.callbackUrl,
       body: JSON.stringify(webhookBody(data.queueId, outcome)),
     };
-    if (this.redis.available) {
-      try {
+    await this.redis.sharedOr(
+      async () => {
         await this.queue.add(WEBHOOK_JOB, delivery, {
           ...WEBHOOK_JOB_OPTIONS,
           jobId: `webhook-${data.queueId}`,
         });
-        return;
-      } catch {
-        // Redis went away: deliver from here.
-      }
-    }
-    await this.deliverHere(delivery);
+      },
+      () => this.deliverHere(delivery),
+    );
   }
 
   private async deliverHere(delivery: WebhookDelivery): Promise<void> {

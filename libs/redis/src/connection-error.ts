@@ -1,0 +1,50 @@
+import { ChainableCommander } from 'ioredis';
+
+/** What ioredis rejects a command with when the connection closed under it (CONNECTION_CLOSED_ERROR_MSG). */
+const CONNECTION_CLOSED = 'Connection is closed.';
+/** What the fail-fast client (no offline queue) rejects a command with while it is not connected. */
+const NOT_WRITABLE = "Stream isn't writeable";
+/**
+ * ioredis's AbortError (a command flushed on close) and MaxRetriesPerRequestError (its one retry lost too);
+ * BullMQ's ConnectionClosedError (its connection closed before or under a command).
+ */
+const CONNECTION_ERROR_NAMES = new Set(['AbortError', 'MaxRetriesPerRequestError', 'ConnectionClosedError']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether a failed Redis command failed for the connection's sake (it was never sent, or its reply was
+ * lost) rather than being refused by the server (a ReplyError: a script's error, a wrong type) or failing
+ * in our code. Only the first kind may turn into embedded mode. ioredis has no error class for the plain
+ * cases, so they are told by the messages it uses for them. BullMQ's own isNotConnectionError misses the
+ * fail-fast client's errors (no offline queue, one retry), hence this list.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (CONNECTION_ERROR_NAMES.has(error.name)) return true;
+  if (error.message === CONNECTION_CLOSED || error.message.startsWith(NOT_WRITABLE)) return true;
+  const code = (error as NodeJS.ErrnoException).code;
+  return code !== undefined && NETWORK_CODES.has(code);
+}
+
+/**
+ * The replies of a pipeline or transaction, or the first command's error thrown. ioredis resolves a
+ * pipeline even when its commands fail one by one (as they all do on a fail-fast connection that is
+ * down); thrown, that failure reaches RedisConnections.sharedOr like any other command's.
+ */
+export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = await pipeline.exec();
+  if (replies === null) throw new Error('Redis discarded the transaction');
+  const failed = replies.find(([error]) => error);
+  if (failed?.[0]) throw failed[0];
+  return replies.map(([, reply]) => reply);
+}
