@@ -77,9 +77,9 @@ describe('RedisConnections.sharedOr', () => {
 
     await eventually(() => !connections.available, 5_000);
     let sharedCalls = 0;
-    const down = await connections.sharedOr(async () => {
+    const down = await connections.sharedOr(() => {
       sharedCalls++;
-      return 'shared';
+      return Promise.resolve('shared');
     }, local);
     expect(down).toBe('local');
     expect(sharedCalls).toBe(0);

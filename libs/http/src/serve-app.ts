@@ -6,8 +6,8 @@ import { handleShutdownSignals } from '@breakwater/health';
 export interface ServedApp {
   /** The process's name in its start-up line and its refusal to start (`gateway`, `worker`). */
   name: string;
-  create(config: AppConfig): Promise<NestFastifyApplication>;
-  port(config: AppConfig): number;
+  create: (config: AppConfig) => Promise<NestFastifyApplication>;
+  port: (config: AppConfig) => number;
 }
 
 /**

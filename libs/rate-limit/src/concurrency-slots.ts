@@ -92,7 +92,7 @@ export class ConcurrencySlots {
   private acquireInMemory(specs: readonly SlotSpec[], keys: string[], id: string, now: number): SlotOutcome {
     const sets = keys.map((key) => {
       let set = this.memory.get(key);
-      if (!set) this.memory.set(key, (set = new Map()));
+      if (!set) this.memory.set(key, (set = new Map<string, number>()));
       for (const [slot, expires] of set) if (expires <= now) set.delete(slot);
       return set;
     });

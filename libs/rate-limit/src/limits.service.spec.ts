@@ -1,4 +1,4 @@
-import { AppConfig } from '@breakwater/config';
+import { asPlainData, testConfig } from '@breakwater/testing';
 import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
 import { Pricing } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
@@ -14,14 +14,10 @@ import { WindowLimiters } from './window-limiters';
 // The orchestration alone, on the per-process stores (Redis never connected); the shared stores are
 // exercised against a real redis-server in test/limits*.e2e-spec.ts.
 function setUp(globalPerMinute = 0, perMinute = 500) {
-  const config = {
-    redis: { url: 'redis://127.0.0.1:1' },
-    rateLimit: { perMinute, globalPerMinute },
-    resilience: { requestTimeoutMs: 20_000 },
-    queue: { requestTtlSeconds: 14_400 },
-    pricing: { models: {} },
-    models: { defaultModel: 'mock/echo' },
-  } as unknown as AppConfig;
+  const config = testConfig({
+    RATE_LIMIT_PER_MINUTE: String(perMinute),
+    GLOBAL_RATE_LIMIT_PER_MINUTE: String(globalPerMinute),
+  });
   const redis = new RedisConnections(config);
   const metrics = new Metrics();
   const windows = new WindowLimiters(redis);
@@ -249,12 +245,13 @@ describe('Admission', () => {
     );
     const reservation = admission.handOver();
     expect(reservation).toMatchObject({ callerId: 'g', tokens: 50, store: 'memory' });
+    if (!reservation) throw new Error('no reservation handed over');
     await admission.cancel();
     // Still reserved: the 50 held fill the budget.
     await expect(env.limits.admit(budgeted(), undefined, SMALL, () => undefined)).rejects.toMatchObject({
       retryAfterSeconds: 1,
     });
-    await env.limits.settle(JSON.parse(JSON.stringify(reservation)), { tokens: 5, costUsd: 0 });
+    await env.limits.settle(asPlainData(reservation), { tokens: 5, costUsd: 0 });
     await env.limits.admit(budgeted(), undefined, SMALL, () => undefined);
   });
 });

@@ -17,7 +17,10 @@ interface UsageCommands {
   addUsage(...args: (string | number)[]): Promise<number>;
 }
 
-type UsagePipeline = ChainableCommander & UsageCommands;
+/** In a pipeline a command queues and returns the pipeline; exec() reports each result. */
+type UsagePipeline = ChainableCommander & {
+  addUsage(...args: (string | number)[]): UsagePipeline;
+};
 
 /** A day's and a month's hash, as HGETALL reads them. */
 type Hashes = [Record<string, string>, Record<string, string>];
