@@ -91,18 +91,20 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
 
   private async toRedis(data: LlmJobData): Promise<void> {
     if (!this.capacity.admits(await this.durableDepth())) throw this.full();
-    const { maxRetries, resultRetentionSeconds } = this.config.queue;
-    await this.queue.add(
-      LLM_JOB,
-      data,
-      llmJobOptions(
-        data.queueId,
-        maxRetries,
-        this.config.resilience.retryBaseDelayMs,
-        resultRetentionSeconds,
-      ),
-    );
+    await this.addDurable(data);
     this.metrics.queueJobsTotal.inc({ outcome: 'enqueued' });
+  }
+
+  /** One job into BullMQ under its queue id, with the configured attempts, backoff and retention. */
+  private async addDurable(data: LlmJobData): Promise<void> {
+    const { maxRetries, resultRetentionSeconds } = this.config.queue;
+    const options = llmJobOptions(
+      data.queueId,
+      maxRetries,
+      this.config.resilience.retryBaseDelayMs,
+      resultRetentionSeconds,
+    );
+    await this.queue.add(LLM_JOB, data, options);
   }
 
   /** Local jobs that have not started move to Redis once it is back, where they become durable. */
@@ -111,19 +113,9 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
       async () => {
         const pending = this.local.takePending();
         let handed = 0;
-        const { maxRetries, resultRetentionSeconds } = this.config.queue;
         try {
           for (const data of pending) {
-            await this.queue.add(
-              LLM_JOB,
-              data,
-              llmJobOptions(
-                data.queueId,
-                maxRetries,
-                this.config.resilience.retryBaseDelayMs,
-                resultRetentionSeconds,
-              ),
-            );
+            await this.addDurable(data);
             handed++;
           }
         } finally {
