@@ -1,4 +1,4 @@
-import { Usage } from '@breakwater/rate-limit';
+import { Usage } from '@breakwater/accounting';
 import { TestGateway, errorOf, postJson, startGateway } from './helpers/gateway';
 import { watchLiveness } from './helpers/liveness';
 import { RedisServer, startRedis } from './helpers/redis-server';

@@ -1,4 +1,4 @@
-import { IdempotencyStore, IdempotentAnswer } from '@breakwater/queue';
+import { IdempotencyStore, IdempotentAnswer } from '@breakwater/idempotency';
 import { RedisConnections } from '@breakwater/redis';
 import { testConfig } from '@breakwater/testing';
 import { eventually } from './helpers/eventually';

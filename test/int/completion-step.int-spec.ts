@@ -1,10 +1,11 @@
 import { Test, TestingModule } from '@nestjs/testing';
+import { Usage } from '@breakwater/accounting';
 import { ResponseCache } from '@breakwater/cache';
 import { BudgetHold, CompletionModule, CompletionStep } from '@breakwater/completion';
 import { ConfigModule } from '@breakwater/config';
 import { Caller, CallerLimits, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
 import { ObservabilityModule } from '@breakwater/observability';
-import { Limits, SpendEstimate, Usage } from '@breakwater/rate-limit';
+import { Limits, SpendEstimate } from '@breakwater/rate-limit';
 import { RedisModule } from '@breakwater/redis';
 import { testConfig } from '@breakwater/testing';
 import { RedisServer, startRedis } from '../helpers/redis-server';

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { Usage } from '@breakwater/accounting';
 import { CachePlan, CacheStatus, CachedResult, ResponseCache } from '@breakwater/cache';
 import { ChatCompletionRequest } from '@breakwater/contracts';
 import { ModelRoute, ProviderAnswer, ProviderRegistry } from '@breakwater/llm-provider';
-import { BudgetReservation, Limits, OutboundLimits, SpendEstimate, Usage } from '@breakwater/rate-limit';
+import { BudgetReservation, Limits, OutboundLimits, SpendEstimate } from '@breakwater/rate-limit';
 
 /** Where a request goes: the model it asked for and its fallbacks, resolved. */
 export interface Routing {

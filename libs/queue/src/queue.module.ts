@@ -4,7 +4,6 @@ import { AppConfig } from '@breakwater/config';
 import { CompletionModule } from '@breakwater/completion';
 import { ReadinessGate } from '@breakwater/health';
 import { bullConnection } from './bull-connection';
-import { IdempotencyStore } from './idempotency.store';
 import { JobEvents } from './job-events';
 import { JobStatusStore } from './job-status.store';
 import { LlmJobProcessor } from './llm-job.processor';
@@ -69,7 +68,6 @@ export class QueueModule {
         LocalQueue,
         LlmQueueProducer,
         JobStatusStore,
-        IdempotencyStore,
         { provide: HostResolver, useClass: DnsHostResolver },
         WebhookTargets,
         WebhookSender,
@@ -77,7 +75,7 @@ export class QueueModule {
         { provide: ReadinessGate, useExisting: LlmQueueProducer },
         ...workers,
       ],
-      exports: [LlmQueueProducer, JobStatusStore, IdempotencyStore, WebhookTargets, LocalQueue, producers],
+      exports: [LlmQueueProducer, JobStatusStore, WebhookTargets, LocalQueue, producers],
     };
   }
 }

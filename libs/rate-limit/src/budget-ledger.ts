@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { usdString } from '@breakwater/accounting';
 import { AppConfig } from '@breakwater/config';
 import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
-import { BudgetRefusal, DayBudget, usdString } from './budget-rule';
+import { BudgetRefusal, DayBudget } from './budget-rule';
 import { MemoryBudgetLedger } from './memory-budget-ledger';
 import { budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';

@@ -1,4 +1,4 @@
-import { budgetRefusal, secondsUntilUtcMidnight, usdString, utcDay, utcMonth } from './budget-rule';
+import { budgetRefusal, secondsUntilUtcMidnight } from './budget-rule';
 
 const standing = (spentTokens: number, reservedTokens = 0, spentCost = 0, reservedCost = 0) => ({
   spentTokens,
@@ -46,15 +46,5 @@ describe('day roll-over', () => {
     expect(secondsUntilUtcMidnight(Date.parse('2025-11-23T12:00:00.000Z'))).toBe(43_200);
     expect(secondsUntilUtcMidnight(Date.parse('2025-11-23T00:00:00.000Z'))).toBe(86_400);
     expect(secondsUntilUtcMidnight(Date.parse('2025-12-31T23:00:00.500Z'))).toBe(3600);
-  });
-
-  it('names days and months in UTC whatever the local zone', () => {
-    expect(utcDay(Date.parse('2025-11-23T23:30:00-05:00'))).toBe('2025-11-24');
-    expect(utcMonth(Date.parse('2025-11-30T23:30:00-05:00'))).toBe('2025-12');
-  });
-
-  it('writes USD in fixed point, never in exponent notation', () => {
-    expect(usdString(1.5e-7)).toBe('0.000000150000');
-    expect(usdString(50)).toBe('50.000000000000');
   });
 });

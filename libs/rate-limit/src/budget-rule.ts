@@ -32,25 +32,10 @@ export function budgetRefusal(budget: DayBudget, standing: BudgetStanding): Budg
   return undefined;
 }
 
-/** The UTC day of `at`, `2025-11-23`: budgets and daily usage roll over at UTC midnight. */
-export function utcDay(at: number | Date): string {
-  return new Date(at).toISOString().slice(0, 10);
-}
-
-/** The UTC month of `at`, `2025-11`. */
-export function utcMonth(at: number | Date): string {
-  return new Date(at).toISOString().slice(0, 7);
-}
-
 /** Seconds until the next UTC midnight, rounded up, at least 1: the Retry-After of a spent budget. */
 export function secondsUntilUtcMidnight(at: number | Date): number {
   const now = new Date(at).getTime();
   const next = new Date(now);
   next.setUTCHours(24, 0, 0, 0);
   return Math.max(1, Math.ceil((next.getTime() - now) / 1000));
-}
-
-/** USD as Redis stores it: fixed point to the pico-dollar, never exponent notation. */
-export function usdString(usd: number): string {
-  return usd.toFixed(12);
 }

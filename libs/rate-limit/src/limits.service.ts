@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { utcDay } from '@breakwater/accounting';
 import { AppConfig } from '@breakwater/config';
 import { Caller, CallerLimits, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
 import { Pricing } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { BudgetLedger, BudgetReservation } from './budget-ledger';
-import { BudgetRefusal, DayBudget, secondsUntilUtcMidnight, utcDay } from './budget-rule';
+import { BudgetRefusal, DayBudget, secondsUntilUtcMidnight } from './budget-rule';
 import { ConcurrencySlots, HeldSlots, SlotSpec } from './concurrency-slots';
 import { SpendEstimate, estimateOf } from './estimate';
 import {

@@ -29,8 +29,3 @@ export function budgetKey(day: string, subject: string): string {
 export function reservationsKey(day: string, subject: string): string {
   return `${KEY_PREFIX}:budget:r:${day}:${subject}`;
 }
-
-/** Usage hash of a caller for a day (`2025-11-23`) or a month (`2025-11`). */
-export function usageKey(period: 'd' | 'm', date: string, callerId: string): string {
-  return `${KEY_PREFIX}:usage:${period}:${date}:${callerId}`;
-}

@@ -4,16 +4,15 @@ import { BudgetLedger } from './budget-ledger';
 import { ConcurrencySlots } from './concurrency-slots';
 import { Limits } from './limits.service';
 import { OutboundLimits } from './outbound-limits.service';
-import { Usage } from './usage.service';
 import { WindowLimiters } from './window-limiters';
 
 /**
- * Limits, outbound quotas and usage; AppConfig, RedisConnections and Metrics come from global modules,
+ * Limits and outbound quotas; AppConfig, RedisConnections and Metrics come from global modules,
  * the price table (what a USD budget needs) from LlmProviderModule.
  */
 @Module({
   imports: [LlmProviderModule],
-  providers: [WindowLimiters, ConcurrencySlots, BudgetLedger, Limits, OutboundLimits, Usage],
-  exports: [Limits, OutboundLimits, Usage],
+  providers: [WindowLimiters, ConcurrencySlots, BudgetLedger, Limits, OutboundLimits],
+  exports: [Limits, OutboundLimits],
 })
 export class RateLimitModule {}

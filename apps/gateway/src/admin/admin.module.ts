@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountingModule } from '@breakwater/accounting';
 import { CacheModule } from '@breakwater/cache';
 import { LlmProviderModule } from '@breakwater/llm-provider';
 import { RateLimitModule } from '@breakwater/rate-limit';
@@ -9,7 +10,7 @@ import { UsageController } from './usage.controller';
 
 /** Operators' endpoints: providers, cache invalidation and usage. */
 @Module({
-  imports: [LlmProviderModule, CacheModule, RateLimitModule],
+  imports: [LlmProviderModule, CacheModule, RateLimitModule, AccountingModule],
   providers: [CallerGuard],
   controllers: [ProvidersController, CacheController, UsageController],
 })

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards, UseInterceptors } from '@nestjs/comm
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '@breakwater/config';
 import { Caller, GatewayError } from '@breakwater/contracts';
-import { Usage, UsageReport } from '@breakwater/rate-limit';
+import { Usage, UsageReport } from '@breakwater/accounting';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CacheModule } from '@breakwater/cache';
 import { CompletionModule } from '@breakwater/completion';
+import { IdempotencyModule } from '@breakwater/idempotency';
 import { RateLimitModule } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
 import { BatchController } from './batch.controller';
@@ -8,7 +9,7 @@ import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 
 @Module({
-  imports: [CompletionModule, CacheModule, RateLimitModule],
+  imports: [CompletionModule, CacheModule, RateLimitModule, IdempotencyModule],
   providers: [ChatService, CallerGuard],
   controllers: [ChatController, BatchController],
 })

@@ -8,7 +8,8 @@ import {
   ChatCompletionRequest,
   GatewayError,
 } from '@breakwater/contracts';
-import { IdempotencyStore, IdempotentAnswer, LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
+import { IdempotencyStore, IdempotentAnswer } from '@breakwater/idempotency';
+import { LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { RequestDirectives } from './request-directives';
 

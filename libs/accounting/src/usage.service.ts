@@ -3,9 +3,8 @@ import { ChainableCommander, Redis } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
 import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
 import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
-import { usdString, utcDay, utcMonth } from './budget-rule';
-import { usageKey } from './rate-limit-keys';
-import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
+import { ACCOUNTING_SCRIPTS_DIR, usageKey } from './accounting-keys';
+import { usdString, utcDay, utcMonth } from './accounting-units';
 import { UsageEntry, UsageReport, usageIncrements, usagePeriodOf } from './usage-report';
 
 /** Day hashes are kept a week, month hashes two months, past their last write. */
@@ -43,7 +42,7 @@ export class Usage {
     private readonly redis: RedisConnections,
     private readonly metrics: Metrics,
   ) {
-    this.client = defineScripts<UsageCommands>(redis.client, RATE_LIMIT_SCRIPTS_DIR);
+    this.client = defineScripts<UsageCommands>(redis.client, ACCOUNTING_SCRIPTS_DIR);
     redis.onTransition((available) => (available ? this.flushPending() : undefined));
   }
 
