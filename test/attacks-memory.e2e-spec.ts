@@ -1,25 +1,13 @@
 import { IdempotencyStore, IdempotentAnswer } from '@breakwater/idempotency';
 import { RedisConnections } from '@breakwater/redis';
-import { testConfig } from '@breakwater/testing';
+import { completionWith, testConfig } from '@breakwater/testing';
 import { eventually } from './helpers/eventually';
 import { RedisServer, startRedis } from './helpers/redis-server';
 
 const ANSWER_CHARS = 600 * 1024;
 
 function answerOf(content: string): IdempotentAnswer {
-  return {
-    status: 200,
-    provider: 'mock',
-    model: 'echo',
-    body: {
-      id: 'chatcmpl-1',
-      object: 'chat.completion',
-      created: 1,
-      model: 'mock/echo',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-    },
-  };
+  return { status: 200, provider: 'mock', model: 'echo', body: completionWith(content) };
 }
 
 describe('idempotency records live in Redis, and in process memory only while Redis is down', () => {

@@ -1,3 +1,4 @@
+import { completionWith } from '@breakwater/testing';
 import { CacheEntry, encodeEntry } from './cache-entry';
 import { FirstTier } from './first-tier';
 
@@ -5,14 +6,7 @@ const HOUR_MS = 3_600_000;
 
 function entryOf(content: string): CacheEntry {
   return {
-    completion: {
-      id: 'chatcmpl-1',
-      object: 'chat.completion',
-      created: 1,
-      model: 'mock/echo',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-    },
+    completion: completionWith(content),
     provider: 'mock',
     model: 'echo',
     costUsd: 0,

@@ -1,5 +1,5 @@
 import { RedisConnections } from '@breakwater/redis';
-import { testConfig } from '@breakwater/testing';
+import { completionWith, testConfig } from '@breakwater/testing';
 import { IDEMPOTENCY_LOCAL_MAX_BYTES, IdempotencyStore, IdempotentAnswer } from './idempotency.store';
 
 /** Embedded mode: the connections are never opened, so Redis is unavailable throughout. */
@@ -9,26 +9,7 @@ function embeddedStore(): IdempotencyStore {
 }
 
 function answerOf(chars: number): IdempotentAnswer {
-  return {
-    status: 200,
-    provider: 'mock',
-    model: 'echo',
-    body: {
-      id: 'chatcmpl-1',
-      object: 'chat.completion',
-      created: 1,
-      model: 'mock/echo',
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: 'x'.repeat(chars) },
-          finish_reason: 'stop',
-          logprobs: null,
-        },
-      ],
-      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-    },
-  };
+  return { status: 200, provider: 'mock', model: 'echo', body: completionWith('x'.repeat(chars)) };
 }
 
 /** Claims `key` and stores an answer of `chars` characters for it, as a first request does. */

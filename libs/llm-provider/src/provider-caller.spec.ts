@@ -1,6 +1,6 @@
 import { ChatCompletion, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
-import { testConfig } from '@breakwater/testing';
+import { completionWith, testConfig } from '@breakwater/testing';
 import { LlmProviderAdapter, ProviderRequest } from './adapters/llm-provider.adapter';
 import { ModelRoute } from './model-router';
 import { Pricing } from './pricing';
@@ -49,14 +49,10 @@ function hang(signal: AbortSignal): Promise<never> {
 }
 
 function answer(content: string): ChatCompletion {
-  return {
-    id: 'chatcmpl-1',
-    object: 'chat.completion',
-    created: 1,
+  return completionWith(content, {
     model: 'upstream-name',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
     usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
-  };
+  });
 }
 
 const transient = () => new ProviderError('transient', '503 overloaded', { status: 503 });

@@ -2,3 +2,4 @@
 // configuration and the shapes data takes in transit. Test processes and servers stay in test/helpers.
 export * from './test-config';
 export * from './plain-data';
+export * from './completion.fixture';
