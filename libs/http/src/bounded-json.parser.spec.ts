@@ -1,5 +1,8 @@
 import fc from 'fast-check';
-import { MAX_JSON_VALUES, jsonShapeProblem, nestsDeeperThan } from './bounded-json.parser';
+import { MAX_JSON_VALUES, jsonShapeProblem } from './bounded-json.parser';
+
+const nestsDeeperThan = (json: string, maxDepth: number): boolean =>
+  jsonShapeProblem(json, maxDepth, Infinity) === 'depth';
 
 /** Depth as JSON counts it: each object or array one level; scalars none. */
 function depthOf(value: unknown): number {

@@ -21,16 +21,11 @@ export const MAX_JSON_VALUES = 100_000;
 export type JsonShapeProblem = 'depth' | 'values' | undefined;
 
 /**
- * True when `json` nests objects and arrays more than `maxDepth` deep. One pass over the characters,
- * with no recursion and no allocation, so a hostile body costs its length and nothing more. Brackets
- * inside strings (escaped quotes included) do not count. Text that is not JSON may be judged either
- * way: the parser refuses it regardless.
+ * The first bound `json` crosses: nesting past `maxDepth`, or more than `maxValues` values. One pass over
+ * the characters, with no recursion and no allocation, so a hostile body costs its length and nothing
+ * more. Brackets and commas inside strings (escaped quotes included) do not count. Text that is not JSON
+ * may be judged either way: the parser refuses it regardless.
  */
-export function nestsDeeperThan(json: string, maxDepth: number): boolean {
-  return jsonShapeProblem(json, maxDepth, Infinity) === 'depth';
-}
-
-/** The first bound `json` crosses, in the same single pass: nesting past `maxDepth`, or more than `maxValues`. */
 export function jsonShapeProblem(
   json: string,
   maxDepth: number,
