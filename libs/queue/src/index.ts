@@ -3,7 +3,7 @@
 export * from './job-status.store';
 export * from './llm-job';
 export * from './llm-queue.producer';
-export * from './local-queue';
+export * from './job-queue';
 export { bullConnection } from './bull-connection';
 export { ShutdownSafeQueue } from './shutdown-safe-queue';
 export * from './queue.module';

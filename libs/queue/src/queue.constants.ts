@@ -1,4 +1,5 @@
 import { JobsOptions } from 'bullmq';
+import { AppConfig } from '@breakwater/config';
 
 /** BullMQ queue names (no `:`, as BullMQ requires). */
 export const LLM_QUEUE = 'bw-llm';
@@ -32,18 +33,25 @@ export const WEBHOOK_CONCURRENCY = 20;
 /** How a job waits for an open breaker when the breaker gives no better figure. */
 export const MIN_WAIT_MS = 1_000;
 
-export function llmJobOptions(
-  queueId: string,
-  maxRetries: number,
-  baseDelayMs: number,
-  retentionSeconds: number,
-): JobsOptions {
+export interface LlmJobOptions extends JobsOptions {
+  attempts: number;
+  backoff: { type: 'exponential'; delay: number; jitter: number };
+  removeOnComplete: { age: number };
+  removeOnFail: { age: number };
+}
+
+/**
+ * An LLM job's attempts (QUEUE_MAX_RETRIES + 1), backoff (exponential with jitter from
+ * RETRY_BASE_DELAY_MS) and retention (QUEUE_RESULT_RETENTION_SECONDS): read by both job queues, so a
+ * job retries alike in Redis and in memory.
+ */
+export function llmJobOptions(config: AppConfig): LlmJobOptions {
+  const { maxRetries, resultRetentionSeconds } = config.queue;
   return {
-    jobId: queueId,
     attempts: maxRetries + 1,
-    backoff: { type: 'exponential', delay: Math.max(baseDelayMs, 100), jitter: 0.5 },
-    removeOnComplete: { age: retentionSeconds },
-    removeOnFail: { age: retentionSeconds },
+    backoff: { type: 'exponential', delay: Math.max(config.resilience.retryBaseDelayMs, 100), jitter: 0.5 },
+    removeOnComplete: { age: resultRetentionSeconds },
+    removeOnFail: { age: resultRetentionSeconds },
   };
 }
 

@@ -4,12 +4,13 @@ import { AppConfig } from '@breakwater/config';
 import { CompletionModule } from '@breakwater/completion';
 import { ReadinessGate } from '@breakwater/health';
 import { bullConnection } from './bull-connection';
+import { BullJobQueue } from './bull-job-queue';
 import { JobEvents } from './job-events';
 import { JobStatusStore } from './job-status.store';
 import { LlmJobProcessor } from './llm-job.processor';
 import { LlmJobRunner } from './llm-job.runner';
 import { LlmQueueProducer } from './llm-queue.producer';
-import { LocalQueue } from './local-queue';
+import { MemoryJobQueue } from './memory-job-queue';
 import {
   LLM_PRODUCER,
   LLM_QUEUE,
@@ -65,7 +66,8 @@ export class QueueModule {
       providers: [
         JobEvents,
         LlmJobRunner,
-        LocalQueue,
+        BullJobQueue,
+        MemoryJobQueue,
         LlmQueueProducer,
         JobStatusStore,
         { provide: HostResolver, useClass: DnsHostResolver },
@@ -75,7 +77,7 @@ export class QueueModule {
         { provide: ReadinessGate, useExisting: LlmQueueProducer },
         ...workers,
       ],
-      exports: [LlmQueueProducer, JobStatusStore, WebhookTargets, LocalQueue, producers],
+      exports: [LlmQueueProducer, JobStatusStore, WebhookTargets, producers],
     };
   }
 }

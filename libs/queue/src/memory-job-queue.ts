@@ -1,13 +1,15 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BackoffStrategy, Backoffs } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion, JobStatus } from '@breakwater/contracts';
-import { backoffDelayMs } from '@breakwater/llm-provider';
 import { Metrics } from '@breakwater/observability';
 import { FinishedJobs } from './finished-jobs';
 import { JobEvents } from './job-events';
+import { JobQueue } from './job-queue';
 import { JobView, LlmJobData } from './llm-job';
 import { LlmJobRunner, RunOutcome } from './llm-job.runner';
 import { QueueCapacity } from './queue-capacity';
+import { llmJobOptions } from './queue.constants';
 
 /**
  * What the finished results of the local queue may hold: each finished job is charged its result's
@@ -41,20 +43,24 @@ interface LocalJob {
 }
 
 /**
- * The queue of embedded mode: while Redis is unreachable, accepted work waits here, in this process's
- * memory, bounded by QUEUE_MAX_SIZE and its watermarks, and is drained in-process with
- * WORKER_CONCURRENCY by the same runner as the BullMQ workers. Its answers are kept for
- * QUEUE_RESULT_RETENTION_SECONDS within LOCAL_RESULTS_MAX_BYTES. It does not survive the process: on a
- * clean shutdown the gateway hands what has not started to Redis if Redis is back (see `takePending`),
- * and the 202 said `durable: false` from the start.
+ * The job queue of embedded mode: while Redis is unreachable, accepted work waits here, in this
+ * process's memory, bounded by QUEUE_MAX_SIZE and its watermarks, and is drained in-process with
+ * WORKER_CONCURRENCY by the same runner as the BullMQ workers. Attempts, backoff and retention are the
+ * BullMQ job's (`llmJobOptions`, BullMQ's own backoff strategy); answers are kept within
+ * LOCAL_RESULTS_MAX_BYTES besides. It does not survive the process: on a clean shutdown the gateway
+ * hands what has not started to Redis if Redis is back (see `takePending`), and the 202 said
+ * `durable: false` from the start.
  */
 @Injectable()
-export class LocalQueue implements OnApplicationShutdown {
-  private readonly logger = new Logger('LocalQueue');
+export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
+  readonly durable = false;
+  private readonly logger = new Logger('MemoryJobQueue');
   /** Jobs not yet ended (queued or processing): bounded by QUEUE_MAX_SIZE, never dropped. */
   private readonly jobs = new Map<string, LocalJob>();
   private readonly finished: FinishedJobs<JobRecord>;
   private readonly capacity: QueueCapacity;
+  private readonly attempts: number;
+  private readonly backoff: BackoffStrategy;
   private active = 0;
   private timer?: NodeJS.Timeout;
   private closing = false;
@@ -65,14 +71,26 @@ export class LocalQueue implements OnApplicationShutdown {
     private readonly metrics: Metrics,
     private readonly events: JobEvents,
   ) {
+    super();
     const { maxSize, highWatermark, lowWatermark } = config.queue;
     this.capacity = new QueueCapacity(maxSize, highWatermark, lowWatermark);
-    this.finished = new FinishedJobs(LOCAL_RESULTS_MAX_BYTES, config.queue.resultRetentionSeconds * 1000);
+    const options = llmJobOptions(config);
+    const { type, delay, jitter } = options.backoff;
+    this.attempts = options.attempts;
+    this.backoff = Backoffs.builtinStrategies[type](delay, jitter);
+    this.finished = new FinishedJobs(LOCAL_RESULTS_MAX_BYTES, options.removeOnComplete.age * 1000);
   }
 
-  /** Jobs not yet ended (queued or processing). */
-  get depth(): number {
-    return this.jobs.size;
+  depth(): Promise<number> {
+    return Promise.resolve(this.jobs.size);
+  }
+
+  add(data: LlmJobData): Promise<boolean> {
+    return Promise.resolve(this.enqueue(data));
+  }
+
+  find(queueId: string): Promise<JobView | undefined> {
+    return Promise.resolve(this.view(queueId));
   }
 
   /**
@@ -81,19 +99,23 @@ export class LocalQueue implements OnApplicationShutdown {
    * request tries it (an unready pod gets no requests to try).
    */
   get full(): boolean {
-    return !this.capacity.admits(this.depth);
+    return !this.capacity.admits(this.jobs.size);
   }
 
-  /** Accepts a job unless the queue is at capacity; false means refuse with QUEUE_FULL. */
-  enqueue(data: LlmJobData): boolean {
-    if (this.closing || !this.capacity.admits(this.depth)) return false;
+  /** Puts back jobs `takePending` took and could not hand over, whatever the capacity. */
+  restore(data: LlmJobData): void {
     this.jobs.set(data.queueId, { data, state: 'queued', attempts: 0, notBefore: 0, updatedAt: Date.now() });
-    this.metrics.queueJobs.set({ state: 'local' }, this.depth);
+    this.metrics.queueJobs.set({ state: 'local' }, this.jobs.size);
     this.pump();
+  }
+
+  private enqueue(data: LlmJobData): boolean {
+    if (this.closing || this.full) return false;
+    this.restore(data);
     return true;
   }
 
-  view(queueId: string): JobView | undefined {
+  private view(queueId: string): JobView | undefined {
     const live = this.jobs.get(queueId);
     const job = live ? recordOf(live) : this.finished.get(queueId);
     if (!job) return undefined;
@@ -126,7 +148,7 @@ export class LocalQueue implements OnApplicationShutdown {
     clearTimeout(this.timer);
     const deadline = Date.now() + this.config.resilience.requestTimeoutMs;
     while (this.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const left = this.depth;
+    const left = this.jobs.size;
     if (left > 0)
       this.logger.error(`${left} local (non-durable) job(s) could not be handed to Redis and are lost`);
   }
@@ -163,7 +185,7 @@ export class LocalQueue implements OnApplicationShutdown {
     const outcome = await this.runner.run(job.data);
     this.active--;
     this.settle(job, outcome);
-    this.metrics.queueJobs.set({ state: 'local' }, this.depth);
+    this.metrics.queueJobs.set({ state: 'local' }, this.jobs.size);
     this.pump();
   }
 
@@ -180,8 +202,8 @@ export class LocalQueue implements OnApplicationShutdown {
       case 'retry':
         job.attempts++;
         job.error = outcome.error;
-        if (job.attempts <= this.config.queue.maxRetries) {
-          const delay = backoffDelayMs(job.attempts, this.config.resilience.retryBaseDelayMs);
+        if (job.attempts < this.attempts) {
+          const delay = Number(this.backoff(job.attempts)) || 0;
           Object.assign(job, { state: 'queued', notBefore: Date.now() + delay });
           return;
         }

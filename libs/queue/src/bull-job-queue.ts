@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Job, JobsOptions, Queue } from 'bullmq';
+import { AppConfig } from '@breakwater/config';
+import { ChatCompletion, JobStatus } from '@breakwater/contracts';
+import { JobQueue } from './job-queue';
+import { EXPIRED_REASON, JobView, LlmJobData } from './llm-job';
+import { parseError } from './llm-job.processor';
+import { QueueCapacity } from './queue-capacity';
+import { LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
+
+const STATE_TO_STATUS: Record<string, JobStatus> = {
+  waiting: 'queued',
+  delayed: 'queued',
+  prioritized: 'queued',
+  'waiting-children': 'queued',
+  paused: 'queued',
+  active: 'processing',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+/**
+ * The durable job queue: BullMQ on the producers' fail-fast connection. Every call needs Redis; the
+ * callers reach it through `RedisConnections.sharedOr`, which turns an outage into the memory queue
+ * (new work) or STORE_UNAVAILABLE (reads). A queued job past its expiry reads `expired` even before a
+ * worker gets to it.
+ */
+@Injectable()
+export class BullJobQueue extends JobQueue {
+  readonly durable = true;
+  private readonly capacity: QueueCapacity;
+  private readonly options: JobsOptions;
+
+  constructor(
+    @InjectQueue(LLM_PRODUCER) private readonly queue: Queue<LlmJobData, ChatCompletion>,
+    config: AppConfig,
+  ) {
+    super();
+    const { maxSize, highWatermark, lowWatermark } = config.queue;
+    this.capacity = new QueueCapacity(maxSize, highWatermark, lowWatermark);
+    this.options = llmJobOptions(config);
+  }
+
+  async add(data: LlmJobData): Promise<boolean> {
+    if (!this.capacity.admits(await this.depth())) return false;
+    await this.store(data);
+    return true;
+  }
+
+  /** Stores a job whatever the depth: for jobs already accepted elsewhere (the memory queue's hand-over). */
+  async store(data: LlmJobData): Promise<void> {
+    await this.queue.add(LLM_JOB, data, { ...this.options, jobId: data.queueId });
+  }
+
+  async depth(): Promise<number> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused');
+    return Object.values(counts).reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Jobs per BullMQ state, for the queue gauges. */
+  counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+  }
+
+  async find(queueId: string): Promise<JobView | undefined> {
+    const job = await Job.fromId<LlmJobData, ChatCompletion>(this.queue, queueId);
+    if (!job) return undefined;
+    return this.viewOf(job, await job.getState());
+  }
+
+  private async viewOf(job: Job<LlmJobData, ChatCompletion>, state: string): Promise<JobView> {
+    const data = job.data;
+    let status: JobStatus = STATE_TO_STATUS[state] ?? 'queued';
+    let error: { code: string; message: string } | undefined;
+    if (status === 'failed') {
+      const reason = job.failedReason ?? '';
+      status = reason.startsWith(EXPIRED_REASON) ? 'expired' : 'failed';
+      error = parseError(reason);
+    } else if (status === 'queued' && Date.now() >= data.expiresAt) {
+      status = 'expired';
+    } else if (status === 'queued' && job.failedReason) {
+      error = parseError(job.failedReason);
+    }
+    const updated = Math.max(job.timestamp, job.processedOn ?? 0, job.finishedOn ?? 0);
+    const position = status === 'queued' ? await this.positionOf(job, state) : undefined;
+    return {
+      callerId: data.callerId,
+      result: status === 'completed' ? job.returnvalue : undefined,
+      status: {
+        queue_id: data.queueId,
+        status,
+        attempts: job.attemptsMade,
+        created_at: new Date(data.createdAt).toISOString(),
+        updated_at: new Date(updated).toISOString(),
+        expires_at: new Date(data.expiresAt).toISOString(),
+        ...(position !== undefined ? { position } : {}),
+        ...(error ? { error } : {}),
+      },
+    };
+  }
+
+  /**
+   * Jobs ahead of this one. BullMQ pushes new jobs on the left of the wait list and workers take from
+   * the right, so the jobs ahead of a waiting job are those to its right; delayed jobs come after
+   * every waiting one, in the order they become due.
+   */
+  private async positionOf(job: Job<LlmJobData, ChatCompletion>, state: string): Promise<number | undefined> {
+    const client = await this.queue.client;
+    const id = job.id ?? '';
+    if (state === 'waiting') {
+      const [index, length] = await Promise.all([
+        client.lpos(this.queue.keys.wait, id),
+        client.llen(this.queue.keys.wait),
+      ]);
+      return index === null ? undefined : length - 1 - index;
+    }
+    if (state === 'delayed') {
+      const [delayed, waiting] = await Promise.all([
+        client.zrange(this.queue.keys.delayed, 0, -1),
+        client.llen(this.queue.keys.wait),
+      ]);
+      const rank = delayed.indexOf(id);
+      return rank === -1 ? undefined : waiting + rank;
+    }
+    return undefined;
+  }
+}
