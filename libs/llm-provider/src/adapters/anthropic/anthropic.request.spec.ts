@@ -1,9 +1,9 @@
 import { ProviderRequest } from '../llm-provider.adapter';
-import { providerRequest } from '../shared/provider-request.fixture';
+import * as fixture from '../shared/provider-request.fixture';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, toAnthropicRequest } from './anthropic.request';
 
-const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest =>
-  providerRequest('claude-haiku-4-5', extra);
+const MODEL = 'claude-haiku-4-5';
+const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => fixture.providerRequest(MODEL, extra);
 
 describe('toAnthropicRequest', () => {
   it('joins system and developer messages into the top-level system, out of the turns', () => {
@@ -48,19 +48,12 @@ describe('toAnthropicRequest', () => {
 
   it('maps image parts to image blocks (base64 data URLs and http URLs) and drops empty text', () => {
     const { params } = toAnthropicRequest(
-      ask({
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'text', text: '' },
-              { type: 'text', text: 'what is this?' },
-              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-              { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
-            ],
-          },
-        ],
-      }),
+      fixture.partsRequest(MODEL, [
+        { type: 'text', text: '' },
+        { type: 'text', text: 'what is this?' },
+        fixture.imageUrlPart('data:image/png;base64,iVBORw0KGgo='),
+        fixture.imageUrlPart('https://example.com/cat.jpg'),
+      ]),
     );
     expect(params.messages[0].content).toEqual([
       { type: 'text', text: 'what is this?' },
@@ -96,17 +89,11 @@ describe('toAnthropicRequest', () => {
   });
 
   it('turns json_schema into a forced tool named after the schema', () => {
-    const schema = { type: 'object', properties: { a: { type: 'string' } } };
-    const call = toAnthropicRequest(
-      ask({
-        response_format: {
-          type: 'json_schema',
-          json_schema: { name: 'thing', description: 'A thing', schema },
-        },
-      }),
-    );
+    const call = toAnthropicRequest(fixture.thingSchemaRequest(MODEL));
     expect(call.structuredTool).toBe('thing');
-    expect(call.params.tools).toEqual([{ name: 'thing', description: 'A thing', input_schema: schema }]);
+    expect(call.params.tools).toEqual([
+      { name: 'thing', description: 'A thing', input_schema: fixture.THING_SCHEMA },
+    ]);
     expect(call.params.tool_choice).toEqual({ type: 'tool', name: 'thing' });
   });
 
@@ -145,22 +132,15 @@ describe('toAnthropicRequest', () => {
 
   it('maps assistant tool_calls to tool_use blocks and tool messages to user tool_result blocks', () => {
     const { params } = toAnthropicRequest(
-      ask({
-        messages: [
-          { role: 'user', content: 'weather?' },
-          {
-            role: 'assistant',
-            content: 'Checking.',
-            tool_calls: [
-              { id: 't1', type: 'function', function: { name: 'w', arguments: '{"city":"Oslo"}' } },
-              { id: 't2', type: 'function', function: { name: 'w', arguments: 'not json' } },
-            ],
-          },
-          { role: 'tool', tool_call_id: 't1', content: 'cold' },
-          { role: 'tool', tool_call_id: 't2', content: 'unknown' },
-          { role: 'user', content: 'thanks' },
+      fixture.toolTurnsRequest(
+        MODEL,
+        'Checking.',
+        [
+          { id: 't1', arguments: '{"city":"Oslo"}', result: 'cold' },
+          { id: 't2', arguments: 'not json', result: 'unknown' },
         ],
-      }),
+        'thanks',
+      ),
     );
     expect(params.messages.slice(1)).toEqual([
       {

@@ -1,4 +1,5 @@
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import { oneChoiceCompletion } from '../shared/provider-request.fixture';
 import { anthropicFinishReason, fromAnthropicMessage } from './anthropic.response';
 
 const message = (content: Message['content'], extra: Partial<Message> = {}): Message =>
@@ -19,6 +20,8 @@ const message = (content: Message['content'], extra: Partial<Message> = {}): Mes
     ...extra,
   }) as Message;
 
+const USAGE_15_5 = { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 };
+
 describe('fromAnthropicMessage', () => {
   it('joins text blocks into the content and maps usage', () => {
     const completion = fromAnthropicMessage(
@@ -37,14 +40,10 @@ describe('fromAnthropicMessage', () => {
         },
       ),
     );
-    expect(completion).toMatchObject({
-      id: 'msg_1',
-      object: 'chat.completion',
-      model: 'claude-haiku-4-5-20251001',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }],
-      // Cache writes and reads are prompt tokens too, as in OpenAI's prompt_tokens.
-      usage: { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 },
-    });
+    // Cache writes and reads are prompt tokens too, as in OpenAI's prompt_tokens.
+    expect(completion).toMatchObject(
+      oneChoiceCompletion({ id: 'msg_1', model: 'claude-haiku-4-5-20251001' }, 'Hello there', USAGE_15_5),
+    );
   });
 
   it("returns the forced tool's input as the content with finish_reason stop", () => {

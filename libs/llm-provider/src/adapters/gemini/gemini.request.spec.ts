@@ -1,9 +1,9 @@
 import { ProviderRequest } from '../llm-provider.adapter';
-import { providerRequest } from '../shared/provider-request.fixture';
+import * as fixture from '../shared/provider-request.fixture';
 import { toGeminiRequest } from './gemini.request';
 
-const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest =>
-  providerRequest('gemini-2.5-flash', extra);
+const MODEL = 'gemini-2.5-flash';
+const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => fixture.providerRequest(MODEL, extra);
 
 describe('toGeminiRequest', () => {
   it('puts system and developer messages in systemInstruction and maps user to user, assistant to model', () => {
@@ -18,7 +18,7 @@ describe('toGeminiRequest', () => {
         ],
       }),
     );
-    expect(model).toBe('gemini-2.5-flash');
+    expect(model).toBe(MODEL);
     expect(config?.systemInstruction).toBe('Be terse.\n\nUse metric units.');
     expect(contents).toEqual([
       { role: 'user', parts: [{ text: 'one' }] },
@@ -28,14 +28,8 @@ describe('toGeminiRequest', () => {
   });
 
   it('merges consecutive turns of one role', () => {
-    const { contents } = toGeminiRequest(
-      ask({
-        messages: [
-          { role: 'user', content: 'a' },
-          { role: 'user', content: 'b' },
-        ],
-      }),
-    );
+    const turns = ['a', 'b'].map((content) => ({ role: 'user' as const, content }));
+    const { contents } = toGeminiRequest(ask({ messages: turns }));
     expect(contents).toEqual([{ role: 'user', parts: [{ text: 'a' }, { text: 'b' }] }]);
   });
 
@@ -90,17 +84,10 @@ describe('toGeminiRequest', () => {
 
   it('maps image data URLs to inlineData and other URLs to fileData', () => {
     const { contents } = toGeminiRequest(
-      ask({
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } },
-              { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
-            ],
-          },
-        ],
-      }),
+      fixture.partsRequest(MODEL, [
+        fixture.imageUrlPart('data:image/jpeg;base64,/9j/4AAQ'),
+        fixture.imageUrlPart('https://example.com/a.png'),
+      ]),
     );
     expect(contents).toEqual([
       {
@@ -135,19 +122,7 @@ describe('toGeminiRequest', () => {
 
   it('replays tool calls as functionCall parts and tool results as functionResponse parts named after the call', () => {
     const { contents } = toGeminiRequest(
-      ask({
-        messages: [
-          { role: 'user', content: 'weather?' },
-          {
-            role: 'assistant',
-            content: null,
-            tool_calls: [
-              { id: 'c1', type: 'function', function: { name: 'w', arguments: '{"city":"Oslo"}' } },
-            ],
-          },
-          { role: 'tool', tool_call_id: 'c1', content: 'cold' },
-        ],
-      }),
+      fixture.toolTurnsRequest(MODEL, null, [{ id: 'c1', arguments: '{"city":"Oslo"}', result: 'cold' }]),
     );
     expect((contents as unknown[]).slice(1)).toEqual([
       {

@@ -1,6 +1,7 @@
 import { BlockedReason, FinishReason, GenerateContentResponse } from '@google/genai';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { fromGeminiResponse, geminiFinishReason } from './gemini.response';
+import { oneChoiceCompletion } from '../shared/provider-request.fixture';
 
 const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
   model: 'gemini-2.5-flash',
@@ -10,6 +11,8 @@ const ask = (extra: Partial<ProviderRequest> = {}): ProviderRequest => ({
 
 const response = (fields: Partial<GenerateContentResponse>): GenerateContentResponse =>
   Object.assign(new GenerateContentResponse(), fields);
+
+const USAGE_9_24 = { prompt_tokens: 9, completion_tokens: 24, total_tokens: 33 };
 
 describe('fromGeminiResponse', () => {
   it('maps text, model, id and usage, counting thinking tokens as completion tokens', () => {
@@ -36,13 +39,9 @@ describe('fromGeminiResponse', () => {
       }),
       ask(),
     );
-    expect(completion).toMatchObject({
-      id: 'resp-1',
-      object: 'chat.completion',
-      model: 'gemini-2.5-flash-001',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 9, completion_tokens: 24, total_tokens: 33 },
-    });
+    expect(completion).toMatchObject(
+      oneChoiceCompletion({ id: 'resp-1', model: 'gemini-2.5-flash-001' }, 'Hello there', USAGE_9_24),
+    );
   });
 
   it('returns every candidate as a choice', () => {
