@@ -8,6 +8,8 @@ const net = require('node:net');
 const { join } = require('node:path');
 
 const REPO = join(__dirname, '..');
+/** USER_HZ: the unit of the CPU times in /proc/<pid>/stat (100 on Linux). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 const running = new Set();
 
 function track(child, name) {
@@ -181,12 +183,12 @@ function startWorker(options) {
   return startApp('worker', 'WORKER_PORT', options);
 }
 
-async function startApp(app, portVariable, { env, cwd, logFd, logPath }) {
+async function startApp(app, portVariable, { env, cwd, logFd, logPath, nodeArgs = [] }) {
   const port = await freePort();
   const main = join(REPO, `dist/apps/${app}/main.js`);
   // Which build ran: someone rebuilding dist/ during a run changes what later rows measure.
   const build = createHash('sha256').update(readFileSync(main)).digest('hex').slice(0, 12);
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd,
     env: { PATH: process.env.PATH || '', ...env, [portVariable]: String(port) },
     stdio: ['ignore', logFd, logFd],
@@ -220,7 +222,20 @@ async function startApp(app, portVariable, { env, cwd, logFd, logPath }) {
     url,
     build,
     pid: child.pid,
+    spawnedAt: started,
     startMs: Date.now() - started,
+    /**
+     * CPU time (user + system) the process has used so far, in ms: divided by the requests served, the
+     * cost of a request, which other load on the machine slows but does not inflate.
+     */
+    cpuMs() {
+      try {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      } catch {
+        return null;
+      }
+    },
     /** Peak resident memory of the process since it started (VmHWM), in MB. */
     rssPeakMb() {
       try {

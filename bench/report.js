@@ -1,6 +1,7 @@
 'use strict';
-// Turns measured rows into the report: pass-through (b) against direct (a) of the same connections and
-// upstream latency, the targets, one fixed-width table and the JSON written to bench/results/latest.json.
+// Turns measured rows into the report: each gateway row against direct (a) of the same connections and
+// upstream latency, the goals, one fixed-width table and the JSON written to bench/results/latest.json.
+const { profileLines } = require('./profile');
 
 const PERCENTILES = [
   ['p50', 'p50'],
@@ -9,27 +10,19 @@ const PERCENTILES = [
   ['p99_9', 'p99.9'],
 ];
 
-/** The issue's targets, judged on pass-through at 50 connections and 0 ms upstream. */
-const TARGETS = {
-  connections: 50,
-  upstreamMs: 0,
-  minRequestsPerSec: 5000,
-  maxAddedP50Ms: 1,
-  maxAddedP99Ms: 5,
-};
-
+/** A run where every answer had the scenario's expected status (401 for the floor, 202 for d, else 200). */
 function cleanRun(row) {
-  return row.status === 'measured' && row.errors === 0 && row.non2xx === 0;
+  return row.status === 'measured' && row.errors === 0 && row.unexpected === 0;
 }
 
 /**
- * Adds to each measured pass-through row its added latency (b - a, per percentile) and throughput ratio
- * (b / a) against the direct row of the same connections and upstream latency. Only clean runs (no
- * errors, no non-2xx) are compared: an error path's speed says nothing about pass-through.
+ * Adds to each measured gateway row its added latency (row - a, per percentile) and throughput ratio
+ * (row / a) against the direct row of the same connections and upstream latency. Only clean runs (no
+ * errors, every answer of the expected status) are compared: an error path's speed says nothing.
  */
 function comparePassThrough(rows) {
   for (const row of rows) {
-    if (row.scenario !== 'b' || row.status !== 'measured') continue;
+    if (row.scenario === 'a' || row.status !== 'measured') continue;
     const direct = rows.find(
       (other) =>
         other.scenario === 'a' &&
@@ -45,57 +38,69 @@ function comparePassThrough(rows) {
     } else if (!cleanRun(row) || !cleanRun(direct)) {
       row.comparison = {
         comparable: false,
-        reason: `not comparable: ${cleanRun(row) ? 'direct (a)' : 'pass-through (b)'} had errors or non-2xx answers`,
+        reason: `not comparable: ${cleanRun(row) ? 'direct (a)' : `${row.scenario} ${row.name}`} had errors or unexpected answers`,
       };
     } else {
       const addedMs = {};
-      for (const [key] of PERCENTILES) addedMs[key] = row.latencyMs[key] - direct.latencyMs[key];
+      for (const [key] of PERCENTILES)
+        addedMs[key] = Math.round((row.latencyMs[key] - direct.latencyMs[key]) * 100) / 100;
       const throughputRatio = Math.round((row.requestsPerSec / direct.requestsPerSec) * 100) / 100;
       row.comparison = { comparable: true, against: direct.id, addedMs, throughputRatio };
     }
   }
 }
 
+/**
+ * The goals of issue 13, each judged on one row or a ratio of two rows of the same run (50 connections
+ * and 0 ms upstream unless named): pass-through against direct and against the mock provider, the added
+ * latency at one connection, cache hits, peak RSS, 202 acceptance and one worker's drain.
+ */
+const GOALS = [
+  { id: 'pass-through ratio', row: 'b-50c-0ms', ratioTo: 'a-50c-0ms', min: 0.15 },
+  { id: 'transport share', row: 'b-50c-0ms', ratioTo: 'g-50c-0ms', min: 0.8 },
+  { id: 'added p50 at 1c (ms)', row: 'b-1c-0ms', added: 'p50', max: 0.3 },
+  { id: 'added p99 at 1c (ms)', row: 'b-1c-0ms', added: 'p99', max: 2 },
+  { id: 'cache hit ratio', row: 'c-50c-0ms', ratioTo: 'a-50c-0ms', min: 0.35 },
+  { id: 'cache hit p99 (ms)', row: 'c-50c-0ms', latency: 'p99', max: 15 },
+  { id: 'peak RSS at 50c (MB)', rss: 50, max: 200 },
+  { id: '202 p99 (ms)', row: 'd-50c-0ms', latency: 'p99', max: 20, strict: true },
+  { id: 'drain (jobs/s)', row: 'd-50c-0ms', drain: true, min: 1500 },
+];
+
+function goalValue(goal, rows) {
+  const byId = (id) => rows.find((row) => row.id === id && row.status === 'measured');
+  if (goal.rss) {
+    const peaks = rows
+      .filter((row) => row.connections === goal.rss && row.scenario !== 'a' && row.gatewayRssPeakMb)
+      .map((row) => row.gatewayRssPeakMb);
+    return peaks.length ? Math.max(...peaks) : null;
+  }
+  const row = byId(goal.row);
+  if (!row || !cleanRun(row)) return null;
+  if (goal.latency) return row.latencyMs[goal.latency];
+  if (goal.drain) return row.drain ? row.drain.jobsPerSec : null;
+  const direct = byId(`a-${row.connections}c-${row.upstreamMs}ms`);
+  if (goal.added)
+    return direct ? Math.round((row.latencyMs[goal.added] - direct.latencyMs[goal.added]) * 100) / 100 : null;
+  const other = byId(goal.ratioTo);
+  return other && other.requestsPerSec
+    ? Math.round((row.requestsPerSec / other.requestsPerSec) * 100) / 100
+    : null;
+}
+
 function judgeTargets(rows) {
-  const row = rows.find(
-    (candidate) =>
-      candidate.scenario === 'b' &&
-      candidate.connections === TARGETS.connections &&
-      candidate.upstreamMs === TARGETS.upstreamMs,
-  );
-  const targets = {
-    row: `b pass-through, ${TARGETS.connections} connections, ${TARGETS.upstreamMs} ms upstream`,
-    requestsPerSec: { target: `>= ${TARGETS.minRequestsPerSec}`, value: null, met: null },
-    addedP50Ms: { target: `<= ${TARGETS.maxAddedP50Ms}`, value: null, met: null },
-    addedP99Ms: { target: `<= ${TARGETS.maxAddedP99Ms}`, value: null, met: null },
-    met: null,
-    note: null,
-  };
-  if (!row || row.status !== 'measured') {
-    targets.note = 'not judged: the row was not run';
-    return targets;
-  }
-  if (!row.comparison || !row.comparison.comparable) {
-    targets.note = `not met: ${row.comparison ? row.comparison.reason : 'no comparison'}`;
-    targets.met = false;
-    targets.requestsPerSec.value = row.requestsPerSec;
-    return targets;
-  }
-  const { addedMs } = row.comparison;
-  targets.requestsPerSec = { ...targets.requestsPerSec, value: row.requestsPerSec };
-  targets.requestsPerSec.met = row.requestsPerSec >= TARGETS.minRequestsPerSec;
-  targets.addedP50Ms = {
-    ...targets.addedP50Ms,
-    value: addedMs.p50,
-    met: addedMs.p50 <= TARGETS.maxAddedP50Ms,
-  };
-  targets.addedP99Ms = {
-    ...targets.addedP99Ms,
-    value: addedMs.p99,
-    met: addedMs.p99 <= TARGETS.maxAddedP99Ms,
-  };
-  targets.met = targets.requestsPerSec.met && targets.addedP50Ms.met && targets.addedP99Ms.met;
-  return targets;
+  const goals = GOALS.map((goal) => {
+    const value = goalValue(goal, rows);
+    const bound = goal.min !== undefined ? `>= ${goal.min}` : `${goal.strict ? '<' : '<='} ${goal.max}`;
+    let met = null;
+    if (value !== null) {
+      if (goal.min !== undefined) met = value >= goal.min;
+      else met = goal.strict ? value < goal.max : value <= goal.max;
+    }
+    return { goal: goal.id, target: bound, value, met };
+  });
+  const judged = goals.filter((goal) => goal.met !== null);
+  return { goals, met: judged.length === goals.length ? judged.every((goal) => goal.met) : null };
 }
 
 const COLUMNS = [
@@ -103,18 +108,19 @@ const COLUMNS = [
   ['conns', 5],
   ['upstream', 8],
   ['req/s', 7],
-  ['p50', 5],
-  ['p90', 5],
-  ['p99', 5],
-  ['p99.9', 6],
+  ['p50', 7],
+  ['p90', 7],
+  ['p99', 7],
+  ['p99.9', 7],
   ['errors', 6],
   ['non2xx', 7],
   ['RSS MB', 6],
+  ['CPU ms', 6],
   ['|', 1],
-  ['+p50', 5],
-  ['+p90', 5],
-  ['+p99', 5],
-  ['+p99.9', 6],
+  ['+p50', 7],
+  ['+p90', 7],
+  ['+p99', 7],
+  ['+p99.9', 7],
   ['ratio', 5],
 ];
 
@@ -150,6 +156,7 @@ function rowLine(row) {
     row.errors,
     row.non2xx,
     row.gatewayRssPeakMb,
+    row.cpuMsPerRequest,
     '|',
     ...PERCENTILES.map(([key]) => added(key)),
     compared ? compared.throughputRatio.toFixed(2) : null,
@@ -160,7 +167,7 @@ function rowNotes(row) {
   const notes = [];
   const where = `${row.scenario} ${row.connections}c ${row.upstreamMs}ms`;
   if (row.status === 'measured') {
-    const others = Object.entries(row.statusCodes).filter(([code]) => !code.startsWith('2'));
+    const others = Object.entries(row.statusCodes).filter(([code]) => Number(code) !== row.expectedStatus);
     if (others.length) {
       const codes = others.map(([code, count]) => `${code} x${count}`).join(', ');
       const error =
@@ -170,6 +177,8 @@ function rowNotes(row) {
     if (row.errors) notes.push(`${where}: ${row.errors} connection errors (${row.timeouts} timeouts)`);
     if (row.comparison && !row.comparison.comparable) notes.push(`${where}: ${row.comparison.reason}`);
     if (row.drain) notes.push(`${where}: queue drain ${row.drain.note}`);
+    if (row.profile) notes.push(...profileLines(where, row.profile));
+    if (row.drain && row.drain.profile) notes.push(...profileLines(`${where} worker`, row.drain.profile));
     if (row.limitsCost) {
       const { withLimitsPerSec, withoutLimitsPerSec, fraction } = row.limitsCost;
       notes.push(
@@ -210,7 +219,9 @@ function formatTable(report) {
   );
   out.push(
     `warm-up ${durations.warmUpSec} s + measured ${durations.measureSec} s per row, pipelining 1. ` +
-      'Latency in ms (autocannon, whole ms). +pN = added latency of b over a; ratio = b req/s / a req/s.',
+      'Latency in ms over the answers of the expected status. CPU ms = gateway CPU time per request. ' +
+      '+pN = added latency over a; ratio = req/s / a req/s.' +
+      (report.nodeOptions ? ` Gateway NODE_OPTIONS: ${report.nodeOptions}` : ''),
   );
   out.push('');
   const header = line(COLUMNS.map(([name]) => name));
@@ -218,14 +229,11 @@ function formatTable(report) {
   for (const row of report.scenarios) out.push(rowLine(row));
   out.push('');
   const { targets } = report;
-  const verdict = (entry, unit) =>
-    entry.value === null ? 'not measured' : `${entry.value}${unit} ${entry.met ? 'met' : 'NOT MET'}`;
+  const verdict = ({ goal, target, value, met }) =>
+    `${goal} ${target}: ${value === null ? 'not measured' : `${value} ${met ? 'met' : 'NOT MET'}`}`;
   out.push(
-    `Targets (${targets.row}): req/s ${targets.requestsPerSec.target}: ${verdict(targets.requestsPerSec, '')}; ` +
-      `added p50 ${targets.addedP50Ms.target} ms: ${verdict(targets.addedP50Ms, ' ms')}; ` +
-      `added p99 ${targets.addedP99Ms.target} ms: ${verdict(targets.addedP99Ms, ' ms')}` +
-      (targets.met === null ? '' : ` => ${targets.met ? 'MET' : 'NOT MET'}`) +
-      (targets.note ? ` (${targets.note})` : ''),
+    `Goals${targets.met === null ? '' : ` (${targets.met ? 'all met' : 'NOT all met'})`}:`,
+    ...targets.goals.map((goal) => `  ${verdict(goal)}`),
   );
   const notes = report.scenarios.flatMap(rowNotes);
   const builds = [...new Set(report.scenarios.map((row) => row.gatewayBuild).filter(Boolean))];
@@ -239,4 +247,4 @@ function formatTable(report) {
   return out.join('\n');
 }
 
-module.exports = { compareLimits, comparePassThrough, judgeTargets, formatTable, TARGETS };
+module.exports = { compareLimits, comparePassThrough, judgeTargets, formatTable, GOALS };

@@ -1,6 +1,7 @@
 'use strict';
-// `npm run bench [-- --quick] [-- --only <scenario>]`: the gateway's overhead measured against the
-// upstream in the same run. See bench/README.md for what each scenario means and how to read the table.
+// `npm run bench [-- --quick] [-- --only <scenario>] [-- --profile <scenario>]`: the gateway's overhead
+// measured against the upstream in the same run. See bench/README.md for what each scenario means and how
+// to read the table.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -15,6 +16,7 @@ const {
   startWorker,
   stopAll,
 } = require('./processes');
+const { summariseProfile } = require('./profile');
 const { compareLimits, comparePassThrough, formatTable, judgeTargets } = require('./report');
 const {
   SCENARIOS,
@@ -36,30 +38,37 @@ const MODES = {
 
 function usage(message) {
   process.stderr.write(
-    `${message}\nusage: npm run bench [-- --quick] [-- --only <a|direct|b|pass-through|c|cache|d|queue>[,...]]\n`,
+    `${message}\nusage: npm run bench [-- --quick] [-- --only <scenario>[,...]] [-- --profile <scenario>] [-- --node-options "<flags>"]\n` +
+      `scenarios: ${Object.entries(SCENARIOS)
+        .map(([id, { aliases }]) => [id, ...aliases].join('|'))
+        .join(', ')}\n`,
   );
   process.exit(2);
 }
 
+function scenarioId(name) {
+  const id = Object.keys(SCENARIOS).find((key) => key === name || SCENARIOS[key].aliases.includes(name));
+  if (!id) usage(`unknown scenario "${name}"`);
+  return id;
+}
+
 function parseArgs(argv) {
-  const options = { mode: 'full', only: null };
+  const options = { mode: 'full', only: null, profile: null, nodeOptions: null };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index];
+    const flag = arg.split('=')[0];
+    const value = () => {
+      const given = arg.includes('=') ? arg.slice(flag.length + 1) : argv[(index += 1)];
+      if (!given) usage(`${flag} needs a value`);
+      return given;
+    };
     if (arg === '--quick') options.mode = 'quick';
-    else if (arg === '--only' || arg.startsWith('--only=')) {
-      const value = arg === '--only' ? argv[(index += 1)] : arg.slice('--only='.length);
-      if (!value) usage('--only needs a scenario');
-      options.only = new Set(
-        value.split(',').map((name) => {
-          const id = Object.keys(SCENARIOS).find(
-            (key) => key === name || SCENARIOS[key].aliases.includes(name),
-          );
-          if (!id) usage(`unknown scenario "${name}"`);
-          return id;
-        }),
-      );
-    } else usage(`unknown argument "${arg}"`);
+    else if (flag === '--only') options.only = new Set(value().split(',').map(scenarioId));
+    else if (flag === '--profile') options.profile = scenarioId(value());
+    else if (flag === '--node-options') options.nodeOptions = value();
+    else usage(`unknown argument "${arg}"`);
   }
+  if (options.profile === 'a') usage('--profile a: the direct row does not run the gateway');
   return options;
 }
 
@@ -73,6 +82,9 @@ function plan(mode, only) {
   if (mode === 'quick') {
     add('a', 50, 0);
     add('b', 50, 0);
+    add('g', 50, 0);
+    add('f', 50, 0);
+    add('a', 1, 0);
     add('b', 1, 0);
     add('c', 50, 0);
     add('e', 50, 0);
@@ -84,6 +96,8 @@ function plan(mode, only) {
         add('b', connections, upstreamMs);
       }
       if (upstreamMs !== 0) continue;
+      add('g', 50, 0);
+      add('f', 50, 0);
       for (const scenario of ['c', 'e', 'd'])
         for (const connections of [1, 50]) add(scenario, connections, 0);
     }
@@ -140,9 +154,18 @@ async function runThroughGateway(planned, context) {
     RATE_LIMIT_PER_MINUTE: '0',
     // d: an API-only gateway accepts; one worker process drains afterwards (as deployed on Kubernetes).
     ...(planned.scenario === 'd' ? { RUN_WORKERS: 'false', WORKER_CONCURRENCY: '50' } : {}),
+    // --node-options: V8 and Node flags to weigh (a young generation size against RSS, say).
+    ...(context.nodeOptions ? { NODE_OPTIONS: context.nodeOptions } : {}),
+    // g: the mock provider answers in-process (it is off in production unless enabled).
+    ...(planned.scenario === 'g' ? { MOCK_PROVIDER_ENABLED: 'true' } : {}),
   };
   const processOptions = { env, cwd: context.workDir, logFd: context.logFd, logPath: context.logPath };
-  const gateway = await startGateway(processOptions);
+  const profileDir = context.profile === planned.scenario ? context.profileDir(rowId(planned)) : null;
+  const spawnedAt = Date.now();
+  const gateway = await startGateway({
+    ...processOptions,
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
   const row = { gatewayBuild: gateway.build, gatewayStartMs: gateway.startMs };
   try {
     const target = targetOf(planned.scenario, gateway.url);
@@ -152,26 +175,42 @@ async function runThroughGateway(planned, context) {
       return {
         status: 'unavailable',
         probe: probed,
-        note: `not available yet (needs ${needs}): ${probed.detail}`,
+        note: needs ? `not available yet (needs ${needs}): ${probed.detail}` : `answered ${probed.detail}`,
       };
     }
+    const loadFromMs = Date.now() - spawnedAt;
+    const cpuBefore = gateway.cpuMs();
     const measured = await measure(target, planned.connections, context.durations);
-    Object.assign(row, { status: 'measured', probe: probed, ...measured });
+    const served = measured.requests + measured.warmUpRequests;
+    const cpuMsPerRequest =
+      cpuBefore === null || !served
+        ? null
+        : Math.round(((gateway.cpuMs() - cpuBefore) / served) * 1000) / 1000;
+    Object.assign(row, { status: 'measured', probe: probed, ...measured, loadFromMs, cpuMsPerRequest });
     delete row.warmUpStatusCodes;
     if (planned.scenario === 'd') {
       const accepted = 1 + accepted202(measured.warmUpStatusCodes) + accepted202(measured.statusCodes);
-      const worker = await startWorker(processOptions);
+      const workerProfileDir = profileDir ? context.profileDir(`${rowId(planned)}-worker`) : null;
+      const worker = await startWorker({
+        ...processOptions,
+        nodeArgs: workerProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${workerProfileDir}`] : [],
+      });
+      const workerReadyMs = Date.now();
       try {
         row.drain = await measureDrain(gateway.url, worker.url, accepted, context.durations.drainWindowSec);
         row.drain.workerRssPeakMb = worker.rssPeakMb();
       } finally {
         await worker.stop();
       }
+      if (workerProfileDir)
+        row.drain.profile = summariseProfile(workerProfileDir, workerReadyMs - worker.spawnedAt);
     }
     row.gatewayRssPeakMb = gateway.rssPeakMb();
     return row;
   } finally {
     row.gatewayStopMs = await gateway.stop();
+    // The profile is written as the gateway exits.
+    if (profileDir && row.status === 'measured') row.profile = summariseProfile(profileDir, row.loadFromMs);
   }
 }
 
@@ -198,6 +237,7 @@ async function main() {
 
   const began = Date.now();
   const report = {
+    nodeOptions: options.nodeOptions,
     date: new Date().toISOString(),
     commit: commitId(),
     machine: machine(),
@@ -216,6 +256,14 @@ async function main() {
       logPath,
       workDir,
       callersFile: writeCallersFile(workDir),
+      profile: options.profile,
+      nodeOptions: options.nodeOptions,
+      profileDir(id) {
+        const dir = path.join(RESULTS_DIR, 'profiles', id);
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { recursive: true });
+        return dir;
+      },
       redis: rows.some((row) => row.scenario !== 'a') ? await startRedis(workDir) : null,
       async stub(latencyMs) {
         if (!stubs.has(latencyMs)) stubs.set(latencyMs, await startStub(latencyMs));

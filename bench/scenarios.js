@@ -11,6 +11,8 @@ const SCENARIOS = {
   c: { name: 'cache hits', aliases: ['cache', 'cache-hits'], needs: 'the response cache' },
   d: { name: 'queue 202', aliases: ['queue'], needs: 'the queue' },
   e: { name: 'hits, no limits', aliases: ['no-limits'], needs: 'the response cache' },
+  f: { name: '401 floor', aliases: ['401', 'floor'] },
+  g: { name: 'mock provider', aliases: ['mock'] },
 };
 
 const UPSTREAM_API_KEY = 'bench-key';
@@ -55,11 +57,23 @@ function targetOf(scenario, baseUrl) {
       return { url, headers: headers(CACHE_CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
     case 'e':
       return { url, headers: headers(FREE_CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
+    // What every request pays before any work: routing, the body parser, auth refusing an unknown key.
+    case 'f':
+      return {
+        url,
+        headers: headers(runKey('unknown')),
+        body: chatBody('openai/gpt-4o-mini'),
+        expectStatus: 401,
+      };
+    // The whole path of b (auth, limits in Redis, usage, metrics, log) with an in-process provider.
+    case 'g':
+      return { url, headers: headers(CALLER_KEY), body: chatBody('mock/bench') };
     default:
       return {
         url,
         headers: headers(CALLER_KEY, { 'x-processing-mode': 'async' }),
         body: chatBody('openai/gpt-4o-mini'),
+        expectStatus: 202,
       };
   }
 }
@@ -105,7 +119,7 @@ async function probe(scenario, target) {
       detail: `x-processing-mode: async answered ${answered(first)}`,
     };
   }
-  return { ...first, available: true };
+  return { ...first, available: first.status === (target.expectStatus || 200), detail: answered(first) };
 }
 
 const FINISHED_OUTCOMES = ['completed', 'failed', 'expired'];
