@@ -9,6 +9,13 @@ import { parseError } from './llm-job.processor';
 import { QueueCapacity } from './queue-capacity';
 import { LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
 
+/**
+ * How long a count of the queue's depth stands in for a new one while the queue is roomy (under half its
+ * high watermark): the count plus what this process added since. It saves a round trip per 202; other
+ * replicas' additions within this time go uncounted, which half the high watermark leaves room for.
+ */
+const DEPTH_REUSE_MS = 100;
+
 const STATE_TO_STATUS: Record<string, JobStatus> = {
   waiting: 'queued',
   delayed: 'queued',
@@ -31,6 +38,7 @@ export class BullJobQueue extends JobQueue {
   readonly durable = true;
   private readonly capacity: QueueCapacity;
   private readonly options: JobsOptions;
+  private counted?: { depth: number; at: number };
 
   constructor(
     @InjectQueue(LLM_PRODUCER) private readonly queue: Queue<LlmJobData, ChatCompletion>,
@@ -43,9 +51,21 @@ export class BullJobQueue extends JobQueue {
   }
 
   async add(data: LlmJobData): Promise<boolean> {
-    if (!this.capacity.admits(await this.depth())) return false;
+    if (!this.capacity.admits(await this.depthForAdmission())) return false;
     await this.store(data);
+    if (this.counted) this.counted.depth++;
     return true;
+  }
+
+  /** The depth a new job is judged by: a fresh count, or a recent one while the queue is roomy. */
+  private async depthForAdmission(): Promise<number> {
+    const now = Date.now();
+    const counted = this.counted;
+    if (counted && now - counted.at < DEPTH_REUSE_MS && this.capacity.roomy(counted.depth))
+      return counted.depth;
+    const depth = await this.depth();
+    this.counted = { depth, at: now };
+    return depth;
   }
 
   /** Stores a job whatever the depth: for jobs already accepted elsewhere (the memory queue's hand-over). */

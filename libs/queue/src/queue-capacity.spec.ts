@@ -18,4 +18,12 @@ describe('QueueCapacity', () => {
     expect(capacity.admits(1)).toBe(false);
     expect(capacity.admits(0)).toBe(true);
   });
+
+  it('calls a depth roomy only under half the high watermark, and never while refusing', () => {
+    const capacity = new QueueCapacity(100, 0.8, 0.6);
+    expect(capacity.roomy(39)).toBe(true);
+    expect(capacity.roomy(40)).toBe(false);
+    expect(capacity.admits(80)).toBe(false);
+    expect(capacity.roomy(0)).toBe(false);
+  });
 });

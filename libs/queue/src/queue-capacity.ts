@@ -14,6 +14,11 @@ export class QueueCapacity {
     this.low = Math.min(this.high, Math.max(1, Math.ceil(maxSize * lowWatermark)));
   }
 
+  /** Whether a depth is so far under the high watermark that a recent count of it may stand in for it. */
+  roomy(depth: number): boolean {
+    return this.accepting && depth < this.high / 2;
+  }
+
   admits(depth: number): boolean {
     if (this.accepting && depth >= this.high) this.accepting = false;
     else if (!this.accepting && depth < this.low) this.accepting = true;
