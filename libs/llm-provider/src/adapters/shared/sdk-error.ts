@@ -33,17 +33,21 @@ export function callFailed(id: RemoteProviderId, error: unknown): ProviderError 
   return new ProviderError('transient', `${id}: call failed (${name})`, { cause: error });
 }
 
-type ErrorClass<E extends Error = Error> = abstract new (...args: never[]) => E;
-
 /**
  * The error classes that the Stainless-generated SDKs (`openai`, `@anthropic-ai/sdk`) both export under
- * these names; each SDK has its own classes, so `instanceof` needs the ones of the SDK that threw.
+ * these names; each SDK has its own classes, so `instanceof` needs the ones of the SDK that threw. The
+ * provider transport raises its failures in them, built the way the SDK builds them.
  */
 export interface StainlessErrorClasses {
-  APIUserAbortError: ErrorClass;
-  APIConnectionTimeoutError: ErrorClass;
-  APIConnectionError: ErrorClass;
-  APIError: ErrorClass<Error & { status: number | undefined; headers: Headers | undefined; error: unknown }>;
+  APIUserAbortError: new () => Error;
+  APIConnectionTimeoutError: new () => Error;
+  APIConnectionError: new (options: { cause: Error }) => Error;
+  APIError: (abstract new (
+    ...args: never[]
+  ) => Error & { status: number | undefined; headers: Headers | undefined; error: unknown }) & {
+    /** The SDK's class for `status` (BadRequestError, RateLimitError...) around the error body. */
+    generate(status: number, errorResponse: unknown, message: string | undefined, headers: Headers): Error;
+  };
 }
 
 /**
