@@ -33,8 +33,8 @@ interface Exchange {
 
 /**
  * A provider's JSON API over one keep-alive undici Pool for its origin, in place of the SDK's client: the
- * SDK's request and response types and its error classes stay, its WHATWG fetch path (web streams, header
- * building, a second AbortSignal per call) goes, which cost about a millisecond of CPU per call. Fails as
+ * SDK's request and response types and its error classes stay, its WHATWG fetch path (web streams, Headers
+ * objects, request building) goes, 0.5 to 0.7 ms of CPU a call against 0.12 to 0.19 ms here. Fails as
  * the SDK's `APIError` (with the provider's status, body and headers), `APIUserAbortError` (the caller's
  * signal), `APIConnectionTimeoutError` (the timeout) or `APIConnectionError`; an answer over
  * MAX_ANSWER_BYTES is a ProviderError of its own. Redirects are not followed, so the key goes nowhere else.

@@ -35,7 +35,7 @@ export abstract class RemoteProviderAdapter<Client> implements LlmProviderAdapte
     return this.call(this.client, request, signal);
   }
 
-  /** Maps the request, calls the provider, sorts what the SDK threw into a ProviderError, maps the answer. */
+  /** Maps the request, calls the provider, sorts a failure into a ProviderError, maps the answer. */
   protected abstract call(
     client: Client,
     request: ProviderRequest,

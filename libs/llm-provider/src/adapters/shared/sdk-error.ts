@@ -5,7 +5,10 @@ export function notConfigured(id: RemoteProviderId): ProviderError {
   return new ProviderError('auth', `${id} is not configured: set ${id.toUpperCase()}_API_KEY`);
 }
 
-/** ` (ECONNREFUSED)` from fetch's `TypeError: fetch failed` and its cause, or nothing. */
+/**
+ * ` (ECONNREFUSED)` from a connection error's cause chain (fetch's `TypeError: fetch failed`, or the
+ * transport's APIConnectionError around undici's error), or nothing.
+ */
 export function causeCode(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
@@ -51,9 +54,9 @@ export interface StainlessErrorClasses {
 }
 
 /**
- * Sorts what a Stainless SDK threw: HTTP failures by status with the provider's own message, read from
- * the error body by `bodyMessage` (never the request's headers, so never the key), transport failures as
- * transient.
+ * Sorts a failure in a Stainless SDK's error classes (as the provider transport raises them): HTTP failures
+ * by status with the provider's own message, read from the error body by `bodyMessage` (never the request's
+ * headers, so never the key), transport failures as transient.
  */
 export function stainlessProviderError(
   id: RemoteProviderId,
