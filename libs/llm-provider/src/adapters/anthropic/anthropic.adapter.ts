@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import Anthropic, {
+import {
   APIConnectionError,
   APIConnectionTimeoutError,
   APIError,
@@ -10,6 +10,7 @@ import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
+import { ProviderTransport } from '../shared/provider-transport';
 import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
 import { toAnthropicRequest } from './anthropic.request';
@@ -23,45 +24,51 @@ const ANTHROPIC_ERRORS: StainlessErrorClasses = {
 };
 
 /**
- * Anthropic's Messages API through `@anthropic-ai/sdk`. Structured output uses a forced tool whose input
- * schema is the requested schema: every Claude model honours a forced tool_use, and its `input` is the
- * answer, returned as the message content.
+ * Anthropic's Messages API, `POST /v1/messages` over a ProviderTransport rather than the
+ * `@anthropic-ai/sdk` client (a Stainless SDK on fetch, with the same per-call cost as `openai`'s); the
+ * SDK's types and error classes stay. Structured output uses a forced tool whose input schema is the
+ * requested schema: every Claude model honours a forced tool_use, and its `input` is the answer, returned
+ * as the message content.
  */
 @Injectable()
-export class AnthropicAdapter extends RemoteProviderAdapter<Anthropic> {
+export class AnthropicAdapter extends RemoteProviderAdapter<ProviderTransport> {
   constructor(config: AppConfig) {
-    // baseURL and authToken given explicitly so the SDK reads no ANTHROPIC_* variable of its own.
     super(
       'anthropic',
       config.providers.anthropic,
       (apiKey, baseUrl) =>
-        new Anthropic({
-          apiKey,
-          authToken: null,
-          baseURL: baseUrl ?? 'https://api.anthropic.com',
-          maxRetries: 0,
-          timeout: config.resilience.llmTimeoutMs,
+        new ProviderTransport({
+          id: 'anthropic',
+          baseUrl: baseUrl ?? 'https://api.anthropic.com',
+          // The API version the SDK pins, so requests and answers keep the shapes of its types.
+          headers: { 'x-api-key': apiKey, 'anthropic-version': '2023-06-01' },
+          timeoutMs: config.resilience.llmTimeoutMs,
+          errors: ANTHROPIC_ERRORS,
         }),
     );
   }
 
   protected async call(
-    client: Anthropic,
+    transport: ProviderTransport,
     request: ProviderRequest,
     signal: AbortSignal,
   ): Promise<ChatCompletion> {
     const { params, structuredTool } = toAnthropicRequest(request);
     let message: Message;
     try {
-      message = await client.messages.create(params, { signal });
+      message = await transport.post<Message>('/v1/messages', params, signal);
     } catch (error) {
       throw anthropicProviderError(error, this.apiKey);
     }
     return fromAnthropicMessage(message, structuredTool);
   }
+
+  protected override disconnect(transport: ProviderTransport): Promise<void> {
+    return transport.close();
+  }
 }
 
-/** Sorts what the SDK threw; the message is Anthropic's own `error.message` from the error body. */
+/** Sorts a failure in the SDK's classes; the message is Anthropic's own `error.message` from the error body. */
 export function anthropicProviderError(error: unknown, apiKey?: string): ProviderError {
   return stainlessProviderError('anthropic', error, apiKey, ANTHROPIC_ERRORS, (body) => {
     const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;

@@ -5,7 +5,10 @@ export function notConfigured(id: RemoteProviderId): ProviderError {
   return new ProviderError('auth', `${id} is not configured: set ${id.toUpperCase()}_API_KEY`);
 }
 
-/** ` (ECONNREFUSED)` from fetch's `TypeError: fetch failed` and its cause, or nothing. */
+/**
+ * ` (ECONNREFUSED)` from a connection error's cause chain (fetch's `TypeError: fetch failed`, or the
+ * transport's APIConnectionError around undici's error), or nothing.
+ */
 export function causeCode(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
@@ -33,23 +36,27 @@ export function callFailed(id: RemoteProviderId, error: unknown): ProviderError 
   return new ProviderError('transient', `${id}: call failed (${name})`, { cause: error });
 }
 
-type ErrorClass<E extends Error = Error> = abstract new (...args: never[]) => E;
-
 /**
  * The error classes that the Stainless-generated SDKs (`openai`, `@anthropic-ai/sdk`) both export under
- * these names; each SDK has its own classes, so `instanceof` needs the ones of the SDK that threw.
+ * these names; each SDK has its own classes, so `instanceof` needs the ones of the SDK that threw. The
+ * provider transport raises its failures in them, built the way the SDK builds them.
  */
 export interface StainlessErrorClasses {
-  APIUserAbortError: ErrorClass;
-  APIConnectionTimeoutError: ErrorClass;
-  APIConnectionError: ErrorClass;
-  APIError: ErrorClass<Error & { status: number | undefined; headers: Headers | undefined; error: unknown }>;
+  APIUserAbortError: new () => Error;
+  APIConnectionTimeoutError: new () => Error;
+  APIConnectionError: new (options: { cause: Error }) => Error;
+  APIError: (abstract new (
+    ...args: never[]
+  ) => Error & { status: number | undefined; headers: Headers | undefined; error: unknown }) & {
+    /** The SDK's class for `status` (BadRequestError, RateLimitError...) around the error body. */
+    generate(status: number, errorResponse: unknown, message: string | undefined, headers: Headers): Error;
+  };
 }
 
 /**
- * Sorts what a Stainless SDK threw: HTTP failures by status with the provider's own message, read from
- * the error body by `bodyMessage` (never the request's headers, so never the key), transport failures as
- * transient.
+ * Sorts a failure in a Stainless SDK's error classes (as the provider transport raises them): HTTP failures
+ * by status with the provider's own message, read from the error body by `bodyMessage` (never the request's
+ * headers, so never the key), transport failures as transient.
  */
 export function stainlessProviderError(
   id: RemoteProviderId,
