@@ -175,6 +175,12 @@ describe('limits shared by two gateways on one Redis', () => {
     for (const controller of controllers) controller.abort();
     await Promise.all(gone);
     await new Promise((resolve) => setTimeout(resolve, 200));
+    // A cancelled call is no bug: no "unhandled error" (with a stack), one plain line each.
+    const lines = [...a.logs, ...b.logs];
+    expect(lines.filter((line) => line.msg === 'unhandled error')).toEqual([]);
+    expect(
+      lines.filter((line) => line.msg === 'the client closed the connection before its answer'),
+    ).toHaveLength(2);
     stub.server.reply(() => stub.completion('quick'));
     expect(
       (await Promise.all([chat(a, 'pair', 'after 1'), chat(b, 'pair', 'after 2')])).map((r) => r.status),

@@ -22,6 +22,10 @@ export function contractErrorOf(
   return error;
 }
 
+function clientClosed(reply: FastifyReply): boolean {
+  return reply.raw.destroyed && !reply.raw.writableFinished;
+}
+
 /** The one exception filter: every failure leaves as the contract's error JSON, 500s without internals. */
 @Catch()
 export class ContractExceptionFilter implements ExceptionFilter {
@@ -30,7 +34,12 @@ export class ContractExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const error = contractErrorOf(exception, this.bodyLimit, request.id);
-    sendError(http.getResponse<FastifyReply>(), request, error);
+    const reply = http.getResponse<FastifyReply>();
+    if (clientClosed(reply)) {
+      // The work was cancelled because nobody waits for it (its signal aborted): no bug, no answer to send.
+      errorsLog.log({ request_id: request.id }, 'the client closed the connection before its answer');
+      return;
+    }
+    sendError(reply, request, contractErrorOf(exception, this.bodyLimit, request.id));
   }
 }
