@@ -28,9 +28,8 @@ const SWC_OPTIONS = [
 
 /** Feeds every file under `dir` (path and content, in a fixed order) to `hash`. */
 function hashTree(hash, dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  )) {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) hashTree(hash, path);
     else hash.update(relative(ROOT, path)).update(readFileSync(path));
