@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm start` builds first when the build is missing or older than any source file, so a fresh clone
 // runs with `npm ci && npm start` and a built tree starts at once.
-const { execSync } = require('node:child_process');
-const { existsSync, readdirSync, statSync, utimesSync } = require('node:fs');
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
+const { build } = require('./build');
 
-const outputs = ['dist/apps/gateway/main.js', 'dist/apps/worker/main.js'];
+const ROOT = join(__dirname, '..');
+const OUTPUTS = ['dist/apps/gateway/main.js', 'dist/apps/worker/main.js'];
 
 function newestSource(dir) {
   let newest = 0;
@@ -18,12 +19,22 @@ function newestSource(dir) {
   return newest;
 }
 
-const builtAt = Math.min(...outputs.map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0)));
-const sources = Math.max(newestSource('apps'), newestSource('libs'));
+const builtAt = Math.min(
+  ...OUTPUTS.map((file) => (existsSync(join(ROOT, file)) ? statSync(join(ROOT, file)).mtimeMs : 0)),
+);
+// .swcrc decides what the output looks like, so changing it rebuilds as a source does.
+const sources = Math.max(
+  newestSource(join(ROOT, 'apps')),
+  newestSource(join(ROOT, 'libs')),
+  statSync(join(ROOT, '.swcrc')).mtimeMs,
+);
 if (builtAt < sources) {
-  process.stderr.write('breakwater: building (first start or sources changed)...\n');
-  execSync('npm run build --silent', { stdio: 'inherit' });
-  // webpack leaves an unchanged bundle's time alone: mark the outputs built now, or every start rebuilds.
-  const now = new Date();
-  for (const file of outputs) utimesSync(file, now, now);
+  const started = Date.now();
+  try {
+    build();
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`breakwater: built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -6,7 +6,8 @@ export function usageKey(period: 'd' | 'm', date: string, callerId: string): str
 }
 
 /**
- * The lib's Lua, read from beside the running code: the sources under jest, the app's folder in a build
- * (nest-cli.json copies every lib's `src/lua` there, so a script's name is unique across libs).
+ * The lib's Lua, read from beside the running code: src/lua under jest, its copy in
+ * dist/libs/accounting/src in a build. A script's name is unique across libs, as a command's name on the
+ * shared connection must be.
  */
 export const ACCOUNTING_SCRIPTS_DIR = join(__dirname, 'lua');

@@ -17,8 +17,8 @@ export interface StoredEntry {
 export type LockOutcome = 'acquired' | 'held' | 'unavailable';
 
 /**
- * The lib's Lua, read from beside the running code: the sources under jest, the app's folder in a build
- * (nest-cli.json copies every lib's `src/lua` there).
+ * The lib's Lua, read from beside the running code: src/lua under jest, its copy in dist/libs/cache/src in a
+ * build.
  */
 const SCRIPTS_DIR = join(__dirname, 'lua');
 

@@ -50,7 +50,7 @@ export function readScripts(dir: string): RedisScript[] {
   }
   if (files.length === 0) {
     throw new Error(
-      `No Lua scripts in ${dir}: the build must copy each lib's src/lua folder beside the compiled code (nest-cli.json assets)`,
+      `No Lua scripts in ${dir}: the build must copy each lib's src/lua folder beside the compiled code (scripts/build.js)`,
     );
   }
   return files.sort().map((file) => {
