@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
-import { Type } from '@nestjs/common';
+import { LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -21,6 +21,34 @@ function requestIdOf(raw: IncomingMessage): string {
   if (typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE.test(given))
     return given;
   return randomUUID();
+}
+
+/** Nest's start-up contexts: a line per module, controller and route, before the line that matters. */
+const BOOT_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+/**
+ * The process's logger with Nest's start-up lines at debug, so that the first line at info after start-up
+ * is where the process listens (LOG_LEVEL=debug shows them again).
+ */
+function quietBoot(logger: Logger): LoggerService {
+  return {
+    log: (message: unknown, ...rest: unknown[]) => {
+      const context = rest.at(-1);
+      if (typeof context === 'string' && BOOT_CONTEXTS.has(context)) logger.debug(message, ...rest);
+      else logger.log(message, ...rest);
+    },
+    error: (message: unknown, ...rest: unknown[]) => logger.error(message, ...rest),
+    warn: (message: unknown, ...rest: unknown[]) => logger.warn(message, ...rest),
+    debug: (message: unknown, ...rest: unknown[]) => logger.debug(message, ...rest),
+    verbose: (message: unknown, ...rest: unknown[]) => logger.verbose(message, ...rest),
+    fatal: (message: unknown, ...rest: unknown[]) => logger.fatal(message, ...rest),
+  };
 }
 
 /**
@@ -45,7 +73,7 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
     // The bounded JSON parser installed below is the only body parser (Nest's own would replace it at init).
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(quietBoot(app.get(Logger)));
   app.useGlobalFilters(new ContractExceptionFilter(bodyLimit));
 
   const metrics = app.get(Metrics);
