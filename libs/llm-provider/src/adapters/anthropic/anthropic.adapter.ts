@@ -4,7 +4,7 @@ import {
   APIConnectionTimeoutError,
   APIError,
   APIUserAbortError,
-} from '@anthropic-ai/sdk';
+} from '@anthropic-ai/sdk/core/error';
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import type { ApiError, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { ProviderError, providerErrorFromStatus } from '../../provider-error';
@@ -10,37 +10,39 @@ import { toGeminiRequest } from './gemini.request';
 import { fromGeminiResponse } from './gemini.response';
 
 /**
- * Google's Gemini API through `@google/genai`. `GEMINI_BASE_URL` is the host root (the SDK appends
+ * Google's Gemini API through `@google/genai`, whose code (about 120 ms and 15 MB) loads only when Gemini
+ * is configured: the client is made on the first call. `GEMINI_BASE_URL` is the host root (the SDK appends
  * `/v1beta/models/<model>:generateContent`). Structured output is native: `responseMimeType` JSON with the
  * caller's schema as `responseJsonSchema`, which takes plain JSON Schema (`responseSchema` would need
  * Google's OpenAPI-subset `Schema`).
  */
 @Injectable()
-export class GeminiAdapter extends RemoteProviderAdapter<GoogleGenAI> {
+export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGenAI>> {
   constructor(config: AppConfig) {
     // No `retryOptions`: without them the SDK sends once (with them it would retry, and replace the
     // status-bearing ApiError of a retryable status with a plain Error). `vertexai` and `baseUrl` given
     // explicitly so the SDK reads no GOOGLE_* variable of its own.
-    super(
-      'gemini',
-      config.providers.gemini,
-      (apiKey, baseUrl) =>
-        new GoogleGenAI({
+    super('gemini', config.providers.gemini, (apiKey, baseUrl) =>
+      once(async () => {
+        const { GoogleGenAI } = await import('@google/genai');
+        return new GoogleGenAI({
           apiKey,
           vertexai: false,
           httpOptions: {
             baseUrl: baseUrl ?? 'https://generativelanguage.googleapis.com',
             timeout: config.resilience.llmTimeoutMs,
           },
-        }),
+        });
+      }),
     );
   }
 
   protected async call(
-    client: GoogleGenAI,
+    connect: () => Promise<GoogleGenAI>,
     request: ProviderRequest,
     signal: AbortSignal,
   ): Promise<ChatCompletion> {
+    const client = await connect();
     // The SDK listens for a later 'abort' only: a signal already aborted would not stop the request.
     if (signal.aborted) throw new ProviderError('transient', 'gemini: request aborted before it was sent');
     let response: GenerateContentResponse;
@@ -69,7 +71,7 @@ interface GoogleErrorBody {
 export function geminiProviderError(error: unknown, apiKey?: string): ProviderError {
   if (error instanceof ProviderError) return error;
   // No `cause` on HTTP failures: the ApiError holds the provider's unredacted body, which a logger would print.
-  if (error instanceof ApiError) {
+  if (isApiError(error)) {
     const body = parsedErrorBody(error.message);
     const details = Array.isArray(body?.error?.details) ? body.error.details : [];
     const message = redact(
@@ -93,6 +95,25 @@ export function geminiProviderError(error: unknown, apiKey?: string): ProviderEr
   }
   if (error instanceof TypeError) return connectionFailed('gemini', error);
   return callFailed('gemini', error);
+}
+
+/** The SDK's ApiError, known by its name and status (its class is not loaded before Gemini is called). */
+function isApiError(error: unknown): error is ApiError {
+  return (
+    error instanceof Error && error.name === 'ApiError' && typeof (error as ApiError).status === 'number'
+  );
+}
+
+/** `make` called once, its promise shared (and forgotten if it fails, so the next call tries again). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
 }
 
 function parsedErrorBody(text: string): GoogleErrorBody | undefined {

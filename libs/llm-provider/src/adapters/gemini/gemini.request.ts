@@ -1,4 +1,4 @@
-import {
+import type {
   Content,
   FunctionCallingConfigMode,
   GenerateContentConfig,
@@ -116,11 +116,17 @@ function functionResponse(text: string): Record<string, unknown> {
   return Object.keys(parsed).length > 0 ? parsed : { output: text };
 }
 
+/**
+ * The SDK's FunctionCallingConfigMode values, written out: the types come from `@google/genai`, but its
+ * code loads only when Gemini is configured (see GeminiAdapter).
+ */
+const ANY = 'ANY' as FunctionCallingConfigMode;
+
 function toGeminiToolConfig(choice: unknown): ToolConfig | undefined {
   const mode = {
-    auto: FunctionCallingConfigMode.AUTO,
-    required: FunctionCallingConfigMode.ANY,
-    none: FunctionCallingConfigMode.NONE,
+    auto: 'AUTO' as FunctionCallingConfigMode,
+    required: ANY,
+    none: 'NONE' as FunctionCallingConfigMode,
   };
   if (typeof choice === 'string' && choice in mode) {
     return { functionCallingConfig: { mode: mode[choice as keyof typeof mode] } };
@@ -128,5 +134,5 @@ function toGeminiToolConfig(choice: unknown): ToolConfig | undefined {
   const name = forcedFunctionName(choice);
   return name === undefined
     ? undefined
-    : { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY, allowedFunctionNames: [name] } };
+    : { functionCallingConfig: { mode: ANY, allowedFunctionNames: [name] } };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GenerateContentResponse } from '@google/genai';
+import type { GenerateContentResponse } from '@google/genai';
 import { ChatCompletion, ChatCompletionChoice, ChatToolCall, FinishReason } from '@breakwater/contracts';
 import { estimatePromptTokens, estimateTokens } from '../../token-estimate';
 import { ProviderRequest } from '../llm-provider.adapter';
