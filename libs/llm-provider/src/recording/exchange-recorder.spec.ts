@@ -54,20 +54,18 @@ describe('recording and replaying provider exchanges', () => {
     expect(record).toMatchObject({ hash, provider: 'openai', model: 'gpt-4o-mini', answer });
     expect(record.request.model).toBe('openai/gpt-4o-mini');
     expect(record.latency_ms).toBeGreaterThanOrEqual(0);
-    const replayed = await replay().complete(ask('hi', { model: 'openai/gpt-4o-mini' }), signal);
+    const replayed = await replay().complete(ask('hi', { model: 'openai/gpt-4o-mini' }));
     expect(replayed).toEqual(answer);
   });
 
   it('answers a miss with 400 INVALID_REQUEST naming the hash', async () => {
     const hash = exchangeHash(canonicalExchangeRequest('openai', 'gpt-4o-mini', ask('never')));
-    await expect(
-      replay().complete(ask('never', { model: 'openai/gpt-4o-mini' }), signal),
-    ).rejects.toMatchObject({
+    await expect(replay().complete(ask('never', { model: 'openai/gpt-4o-mini' }))).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
       param: 'model',
       message: expect.stringContaining(hash),
     });
-    await expect(replay().complete(ask('x', { model: 'gpt-4o-mini' }), signal)).rejects.toMatchObject({
+    await expect(replay().complete(ask('x', { model: 'gpt-4o-mini' }))).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
     });
   });
@@ -76,12 +74,12 @@ describe('recording and replaying provider exchanges', () => {
     const request = ask('big', { model: 'openai/gpt-4o-mini' });
     const hash = exchangeHash(canonicalExchangeRequest('openai', 'gpt-4o-mini', request));
     writeFileSync(join(dir, `${hash}.json`), 'x'.repeat(2 * 1024 + 1));
-    await expect(replay({ MAX_BODY_BYTES: '1024' }).complete(request, signal)).rejects.toMatchObject({
+    await expect(replay({ MAX_BODY_BYTES: '1024' }).complete(request)).rejects.toMatchObject({
       kind: 'bad_request',
       message: expect.stringContaining('over the 2048'),
     });
     writeFileSync(join(dir, `${hash}.json`), JSON.stringify({ hash, answer: { choices: [] } }));
-    await expect(replay().complete(request, signal)).rejects.toMatchObject({
+    await expect(replay().complete(request)).rejects.toMatchObject({
       kind: 'bad_request',
       message: expect.stringContaining('no choices'),
     });
