@@ -93,7 +93,9 @@ describe('GET /v1/providers', () => {
         'mock',
         'openai',
         'openrouter',
+        'replay',
       ]);
+      expect(byId.replay).toMatchObject({ configured: false, models: [] });
       expect(byId.mock).toMatchObject({ configured: true, circuit: 'closed' });
       expect(byId.openai.configured).toBe(false);
       expect(byId.openai.models).toContainEqual(

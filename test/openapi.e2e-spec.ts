@@ -322,6 +322,10 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     await expectDocumented(result, result.status === 202 ? 202 : 200, 'get /v1/results/{queue_id}');
     const providers = await fetch(`${gateway.url}/v1/providers`, { headers: AUTH });
     await expectDocumented(providers, 200, 'get /v1/providers');
+    const tested = await fetch(`${gateway.url}/v1/providers/mock/test`, { method: 'POST', headers: AUTH });
+    await expectDocumented(tested, 200, 'post /v1/providers/{provider}/test');
+    const failed = await fetch(`${gateway.url}/v1/providers/openai/test`, { method: 'POST', headers: AUTH });
+    await expectDocumented(failed, 200, 'post /v1/providers/{provider}/test');
     await expectDocumented(await fetch(`${gateway.url}/v1/usage`, { headers: AUTH }), 200, 'get /v1/usage');
     const batch = await postJson(`${gateway.url}/v1/batch`, { requests: [VALID, { model: 'x' }] });
     await expectDocumented(batch, 200, 'post /v1/batch');
@@ -357,6 +361,11 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     const nobody = await fetch(`${gateway.url}/v1/usage?caller=nobody`, { headers: AUTH });
     await expectDocumented(nobody, 404, 'get /v1/usage');
     await expectDocumented(await fetch(`${gateway.url}/v1/providers`), 401, 'get /v1/providers');
+    const testRoute = 'post /v1/providers/{provider}/test';
+    const unknown = await fetch(`${gateway.url}/v1/providers/acme/test`, { method: 'POST', headers: AUTH });
+    await expectDocumented(unknown, 404, testRoute);
+    const noModel = await fetch(`${gateway.url}/v1/providers/replay/test`, { method: 'POST', headers: AUTH });
+    await expectDocumented(noModel, 400, testRoute);
     const twice = await fetch(`${gateway.url}/v1/cache?key=a&key=b`, { method: 'DELETE', headers: AUTH });
     await expectDocumented(twice, 400, 'delete /v1/cache');
   });

@@ -74,6 +74,8 @@ export abstract class AppConfig {
   abstract readonly openRouter: { httpReferer?: string; appTitle: string };
   /** `enabled` false: `mock/*` answers 400 PROVIDER_NOT_CONFIGURED (the default in production). */
   abstract readonly mock: { enabled: boolean; latencyMs: number; failureRate: number };
+  /** RECORD_DIR as an absolute path: every provider exchange is written there and `replay/*` answers from it. */
+  abstract readonly record: { dir?: string };
   /** The callers; `devCaller` is true when none were configured and the `dev`/`dev-key` admin stands in. */
   abstract readonly callers: { list: Caller[]; devCaller: boolean; file?: string };
 }

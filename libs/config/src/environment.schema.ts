@@ -77,6 +77,8 @@ export class EnvironmentSchema {
   @IsOptional() @Transform(toBoolean) @IsBoolean() MOCK_PROVIDER_ENABLED?: boolean;
   @IsInt() @Min(0) MOCK_LATENCY_MS: number = 0;
   @IsNumber() @Min(0) @Max(1) MOCK_FAILURE_RATE: number = 0;
+  /** Unset: recording off and the replay provider unconfigured; loadConfig checks it is a writable directory. */
+  @IsOptional() @IsString() @MaxLength(4096) RECORD_DIR?: string;
 }
 
 /** `<P>_API_KEY`, `<P>_BASE_URL` and `<P>_RPM` of one provider. */

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -94,8 +95,22 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       latencyMs: env.MOCK_LATENCY_MS,
       failureRate: env.MOCK_FAILURE_RATE,
     },
+    record: { dir: env.RECORD_DIR === undefined ? undefined : writableDirectory(env.RECORD_DIR) },
     callers: { list: callers ?? [devCaller()], devCaller: !callers, file: env.CALLERS_FILE },
   };
+}
+
+/** RECORD_DIR must exist and be writable now: finding out at the first recorded answer would lose a run. */
+function writableDirectory(dir: string): string {
+  const path = resolve(dir);
+  try {
+    if (!statSync(path).isDirectory()) throw new Error('not a directory');
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : (error as Error).message;
+    throw new ConfigError(`RECORD_DIR must be a writable directory: "${dir}" is not (${reason})`);
+  }
+  return path;
 }
 
 function providerSettings(environment: Environment): Record<RemoteProviderId, ProviderSettings> {

@@ -1,4 +1,12 @@
-export const PROVIDER_IDS = ['openai', 'anthropic', 'gemini', 'openrouter', 'deepseek', 'mock'] as const;
+export const PROVIDER_IDS = [
+  'openai',
+  'anthropic',
+  'gemini',
+  'openrouter',
+  'deepseek',
+  'mock',
+  'replay',
+] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 /** The providers reached over the network, each configured by `<P>_API_KEY`, `<P>_BASE_URL`, `<P>_RPM`. */

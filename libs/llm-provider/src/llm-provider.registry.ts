@@ -1,5 +1,11 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ChatCompletionRequest, PROVIDER_IDS, ProviderId } from '@breakwater/contracts';
+import {
+  ChatCompletionRequest,
+  ErrorCode,
+  GatewayError,
+  PROVIDER_IDS,
+  ProviderId,
+} from '@breakwater/contracts';
 import { ReadinessDetail, ReadinessDetails } from '@breakwater/health';
 import { ModelRoute, ModelRouter } from './model-router';
 import { ModelPrice, Pricing } from './pricing';
@@ -13,6 +19,33 @@ export interface ProviderDescription {
   circuit: CircuitState;
   models: { id: string; input_usd_per_million: number; output_usd_per_million: number }[];
 }
+
+/** What `POST /v1/providers/:provider/test` answers. */
+export interface ProviderTestResult {
+  provider: ProviderId;
+  ok: boolean;
+  model: string;
+  latency_ms: number;
+  error?: { code: ErrorCode; message: string };
+}
+
+/**
+ * The model a provider test asks when none is given: each provider's cheapest current chat model. Replay
+ * has none, since only the recordings know what it can answer.
+ */
+const TEST_MODELS: Record<ProviderId, string | undefined> = {
+  openai: 'gpt-4o-mini',
+  anthropic: 'claude-haiku-4-5',
+  gemini: 'gemini-2.5-flash-lite',
+  openrouter: 'openai/gpt-4o-mini',
+  deepseek: 'deepseek-chat',
+  mock: 'echo',
+  replay: undefined,
+};
+
+/** The smallest request that proves a provider answers: one short message, a few tokens back. */
+const TEST_PROMPT = 'Reply with the single word: ok';
+const TEST_MAX_TOKENS = 16;
 
 /**
  * The provider step's public face, the only one the gateway and the worker call: routing (ModelRouter),
@@ -45,6 +78,40 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
     options: CompletionOptions = {},
   ): Promise<ProviderAnswer> {
     return this.caller.complete(route, request, options);
+  }
+
+  /**
+   * One minimal call to `provider`, through its breaker and metrics but around cache, queue, retries and
+   * the outbound quota: an operator asks whether the provider answers now. The contract's failures are
+   * the answer (ok false, their code and message); only a replay test without a model is a 400. `model`
+   * is the provider's own name, with or without the `provider/` prefix.
+   */
+  async test(provider: ProviderId, model?: string): Promise<ProviderTestResult> {
+    const prefix = `${provider}/`;
+    const name = model?.startsWith(prefix) ? model.slice(prefix.length) : (model ?? TEST_MODELS[provider]);
+    if (name === undefined) {
+      throw GatewayError.invalid('model', `model: testing "${provider}" needs ?model=<provider>/<model>`);
+    }
+    const started = performance.now();
+    const result = (error?: ProviderTestResult['error']): ProviderTestResult => ({
+      provider,
+      ok: error === undefined,
+      model: `${provider}/${name}`,
+      latency_ms: Math.round(performance.now() - started),
+      ...(error ? { error } : {}),
+    });
+    try {
+      const route = this.router.resolve(`${provider}/${name}`, 'model');
+      await this.caller.once(route, {
+        model: name,
+        messages: [{ role: 'user', content: TEST_PROMPT }],
+        max_tokens: TEST_MAX_TOKENS,
+      });
+      return result();
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      return result({ code: error.code, message: error.message });
+    }
   }
 
   describe(): ProviderDescription[] {

@@ -57,7 +57,7 @@ export class Pricing {
   price(provider: ProviderId, model: string): ModelPrice | undefined {
     const listed = this.prices.get(`${provider}/${model}`);
     if (listed) return listed;
-    if (provider === 'mock') return FREE;
+    if (provider === 'mock' || provider === 'replay') return FREE;
     return provider === 'openrouter' ? this.prices.get(model) : undefined;
   }
 

@@ -73,6 +73,27 @@ export class ProviderCaller {
     }
   }
 
+  /**
+   * One attempt and nothing more (no retry, fallback or schema check), as a provider test makes it. It
+   * goes through the breaker and the metrics like any attempt, so a test counts toward the provider's
+   * health as a real call would.
+   */
+  async once(route: ModelRoute, request: ChatCompletionRequest): Promise<ChatCompletion> {
+    try {
+      const priced = await this.attempt(route, request, Date.now() + this.config.resilience.llmTimeoutMs);
+      return priced.completion;
+    } catch (error) {
+      if (isBreakerRejection(error)) throw this.circuitOpen(route);
+      if (!(error instanceof ProviderError)) throw error;
+      const [code, verb] = error.retryable
+        ? (['PROVIDER_UNAVAILABLE', 'is unavailable'] as const)
+        : (['PROVIDER_ERROR', 'rejected the request'] as const);
+      throw new GatewayError(code, `provider "${route.provider}" ${verb}: ${error.message}`, {
+        cause: error,
+      });
+    }
+  }
+
   private async completeOn(
     route: ModelRoute,
     request: ChatCompletionRequest,

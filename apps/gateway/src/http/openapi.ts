@@ -78,6 +78,7 @@ export type SchemaName =
   | 'JobStatusBody'
   | 'BatchResults'
   | 'ProviderList'
+  | 'ProviderTest'
   | 'UsageCounts'
   | 'UsageReport'
   | 'CacheDeleted';
@@ -288,6 +289,25 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
               },
             },
           },
+        },
+      },
+    },
+  },
+  ProviderTest: {
+    type: 'object',
+    required: ['provider', 'ok', 'model', 'latency_ms'],
+    properties: {
+      provider: { type: 'string', enum: [...PROVIDER_IDS] },
+      ok: { type: 'boolean', description: 'Whether the provider answered.' },
+      model: { type: 'string', description: 'The `provider/model` asked.' },
+      latency_ms: { type: 'integer', minimum: 0 },
+      error: {
+        type: 'object',
+        description: 'Why it did not answer, as the contract’s errors say it (no key, no stack).',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+          message: { type: 'string' },
         },
       },
     },
