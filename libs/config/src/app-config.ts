@@ -1,4 +1,4 @@
-import { Caller, RemoteProviderId } from '@breakwater/contracts';
+import { Caller, ProcessingMode, RemoteProviderId } from '@breakwater/contracts';
 
 export interface ProviderSettings {
   apiKey?: string;
@@ -43,7 +43,8 @@ export abstract class AppConfig {
   abstract readonly log: { level: string };
   abstract readonly redis: { url: string };
   abstract readonly workers: { run: boolean; concurrency: number };
-  abstract readonly models: { defaultModel: string };
+  /** `defaultModel` unset: bare model names are routed by their prefix. */
+  abstract readonly models: { defaultModel?: string };
   abstract readonly cache: {
     ttlSeconds: number;
     l1MaxEntries: number;
@@ -58,6 +59,8 @@ export abstract class AppConfig {
     retryMaxAttempts: number;
     retryBaseDelayMs: number;
     breaker: BreakerSettings;
+    /** The longest `Retry-After` of a 503 in immediate mode: an SDK retrying on it must not wait a breaker's reset. */
+    immediateRetryAfterSeconds: number;
   };
   abstract readonly queue: {
     maxSize: number;
@@ -77,5 +80,11 @@ export abstract class AppConfig {
   /** RECORD_DIR as an absolute path: every provider exchange is written there and `replay/*` answers from it. */
   abstract readonly record: { dir?: string };
   /** The callers; `devCaller` is true when none were configured and the `dev`/`dev-key` admin stands in. */
-  abstract readonly callers: { list: Caller[]; devCaller: boolean; file?: string };
+  abstract readonly callers: {
+    list: Caller[];
+    devCaller: boolean;
+    file?: string;
+    /** Each caller's `processing_mode` by caller id; a caller without one uses queue_if_unavailable. */
+    processingModes: ReadonlyMap<string, ProcessingMode>;
+  };
 }

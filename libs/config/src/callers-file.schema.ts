@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { PROCESSING_MODES, ProcessingMode } from '@breakwater/contracts';
 import {
   ArrayNotEmpty,
   IsArray,
@@ -49,6 +50,9 @@ export class CallerEntry {
   @IsOptional() @ValidateNested() @Type(() => CallerLimitsEntry) end_user_limits?: CallerLimitsEntry;
   @IsOptional() @ValidateNested() @Type(() => CallerCacheEntry) cache?: CallerCacheEntry;
   @IsOptional() @IsString() @MinLength(16) webhook_secret?: string;
+  @IsOptional()
+  @IsIn(PROCESSING_MODES, { message: `processing_mode must be one of ${PROCESSING_MODES.join(', ')}` })
+  processing_mode?: ProcessingMode;
 }
 
 /** The whole `CALLERS_FILE`; a bare list is read as `{callers: <list>}`. */

@@ -56,6 +56,20 @@ callers:
     expect(callers[1]).toMatchObject({ id: 'ops', role: 'admin', keySha256: 'a'.repeat(64) });
   });
 
+  it('reads processing_mode and refuses an unknown one naming its path and the modes', () => {
+    const callers = loadCallersFile(
+      file('c.json', JSON.stringify([{ id: 'a', key: KEY_A, processing_mode: 'async' }])),
+    );
+    expect(callers[0].processingMode).toBe('async');
+    const { path, message } = refusal([
+      { id: 'a', key: KEY_A },
+      { id: 'b', key: KEY_B, processing_mode: 'later' },
+    ]);
+    expect(message).toContain(path);
+    expect(message).toContain('callers[1].processing_mode');
+    expect(message).toContain('queue_if_unavailable, immediate, async');
+  });
+
   it('reads a JSON list', () => {
     const callers = loadCallersFile(
       file('c.json', JSON.stringify([{ id: 'a', key: KEY_A, cache: { namespace: 'shared' } }])),

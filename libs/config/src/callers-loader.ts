@@ -1,23 +1,28 @@
 import { createHash } from 'node:crypto';
-import { Caller } from '@breakwater/contracts';
+import { Caller, ProcessingMode } from '@breakwater/contracts';
 import { CallerEntry, CallersFileDocument } from './callers-file.schema';
 import { ConfigError } from './config.error';
 import { readConfigDocument, validatedDocument } from './config-document';
 
 export const DEV_CALLER_KEY = 'dev-key';
 
+/** A caller with what only the gateway's request path reads: its default `x-processing-mode`. */
+export interface ConfiguredCaller extends Caller {
+  processingMode?: ProcessingMode;
+}
+
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** Reads `CALLERS_FILE` (YAML or JSON: a list, or `{callers: [...]}`) and validates every entry. */
-export function loadCallersFile(path: string): Caller[] {
+export function loadCallersFile(path: string): ConfiguredCaller[] {
   const document = readConfigDocument('CALLERS_FILE', path);
   return toCallers(document, `CALLERS_FILE ${path}`);
 }
 
 /** Validates a callers document (a list, or `{callers: [...]}`) into callers; `source` starts each message. */
-export function toCallers(document: unknown, source: string): Caller[] {
+export function toCallers(document: unknown, source: string): ConfiguredCaller[] {
   const wrapped = Array.isArray(document) ? { callers: document } : document;
   if (typeof wrapped !== 'object' || wrapped === null) {
     throw new ConfigError(`${source} must hold a non-empty list of callers (or {callers: [...]})`);
@@ -40,7 +45,7 @@ export function toCallers(document: unknown, source: string): Caller[] {
   return callers;
 }
 
-function toCaller(entry: CallerEntry, where: string): Caller {
+function toCaller(entry: CallerEntry, where: string): ConfiguredCaller {
   if ((entry.key === undefined) === (entry.key_sha256 === undefined)) {
     throw new ConfigError(`${where}: give exactly one of key or key_sha256`);
   }
@@ -56,6 +61,7 @@ function toCaller(entry: CallerEntry, where: string): Caller {
       namespace: entry.cache?.namespace ?? entry.id,
     },
     webhookSecret: entry.webhook_secret,
+    ...(entry.processing_mode ? { processingMode: entry.processing_mode } : {}),
   };
 }
 

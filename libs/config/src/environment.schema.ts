@@ -44,8 +44,10 @@ export class EnvironmentSchema {
   @Transform(toBoolean) @IsBoolean() RUN_WORKERS: boolean = true;
   @IsInt() @Min(1) @Max(1000) WORKER_CONCURRENCY: number = 10;
   @IsOptional() @IsString() CALLERS_FILE?: string;
+  /** Unset: a bare model name is routed by its prefix (ModelRouter). */
+  @IsOptional()
   @Matches(/^[a-z]+\/.+$/, { message: 'DEFAULT_MODEL must be provider/model, e.g. mock/echo' })
-  DEFAULT_MODEL: string = 'mock/echo';
+  DEFAULT_MODEL?: string;
   @IsInt() @Min(1) CACHE_TTL_SECONDS: number = 3600;
   @IsInt() @Min(0) CACHE_L1_MAX_ENTRIES: number = 10000;
   @IsInt() @Min(0) CACHE_STALE_IF_ERROR_SECONDS: number = 0;
@@ -58,6 +60,7 @@ export class EnvironmentSchema {
   @IsNumber() @Min(1) @Max(100) BREAKER_ERROR_THRESHOLD_PERCENT: number = 50;
   @IsInt() @Min(1) BREAKER_VOLUME_THRESHOLD: number = 5;
   @IsNumber() @Min(0.001) BREAKER_RESET_TIMEOUT_SECONDS: number = 30;
+  @IsInt() @Min(1) IMMEDIATE_RETRY_AFTER_SECONDS: number = 2;
   @IsInt() @Min(1) QUEUE_MAX_SIZE: number = 1000;
   @IsNumber() @Min(0.01) @Max(1) QUEUE_HIGH_WATERMARK: number = 0.8;
   @IsNumber() @Min(0) @Max(1) QUEUE_LOW_WATERMARK: number = 0.6;

@@ -18,11 +18,12 @@ describe('loadConfig', () => {
     });
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.workers).toEqual({ run: true, concurrency: 10 });
-    expect(config.models.defaultModel).toBe('mock/echo');
+    expect(config.models.defaultModel).toBeUndefined();
     expect(config.resilience).toMatchObject({
       llmTimeoutMs: 15000,
       requestTimeoutMs: 20000,
       retryMaxAttempts: 3,
+      immediateRetryAfterSeconds: 2,
     });
     expect(config.queue).toMatchObject({ maxSize: 1000, highWatermark: 0.8, lowWatermark: 0.6 });
     expect(config.webhooks.allowedHosts).toEqual([]);
@@ -67,9 +68,33 @@ describe('loadConfig', () => {
     ['QUEUE_HIGH_WATERMARK', '1.5'],
     ['OPENAI_RPM', '-1'],
     ['GEMINI_BASE_URL', 'not a url'],
+    ['IMMEDIATE_RETRY_AFTER_SECONDS', '0'],
+    ['IMMEDIATE_RETRY_AFTER_SECONDS', '1.5'],
+    ['IMMEDIATE_RETRY_AFTER_SECONDS', 'soon'],
+    ['DEFAULT_MODEL', 'gpt-4o'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('keeps DEFAULT_MODEL and IMMEDIATE_RETRY_AFTER_SECONDS when given', () => {
+    const config = loadConfig({ DEFAULT_MODEL: 'mock/echo', IMMEDIATE_RETRY_AFTER_SECONDS: '5' });
+    expect(config.models.defaultModel).toBe('mock/echo');
+    expect(config.resilience.immediateRetryAfterSeconds).toBe(5);
+  });
+
+  it("keeps each caller's processing_mode by id, and none for callers without one", () => {
+    expect(loadConfig({}).callers.processingModes.size).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'callers.json');
+    const callers = [
+      { id: 'sdk', key: 'a-long-key-0000-0001', processing_mode: 'immediate' },
+      { id: 'constructor', key: 'a-long-key-0000-0002' },
+    ];
+    writeFileSync(file, JSON.stringify(callers));
+    const modes = loadConfig({ CALLERS_FILE: file }).callers.processingModes;
+    expect(modes.get('sdk')).toBe('immediate');
+    expect(modes.get('constructor')).toBeUndefined();
   });
 
   it('never echoes a key in its message', () => {

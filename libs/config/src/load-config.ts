@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { REMOTE_PROVIDER_IDS, RemoteProviderId } from '@breakwater/contracts';
+import { ProcessingMode, REMOTE_PROVIDER_IDS, RemoteProviderId } from '@breakwater/contracts';
 import { AppConfig, ProviderSettings } from './app-config';
-import { devCaller, loadCallersFile } from './callers-loader';
+import { ConfiguredCaller, devCaller, loadCallersFile } from './callers-loader';
 import { ConfigError } from './config.error';
 import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
 import { loadPricingFile } from './pricing-loader';
@@ -73,6 +73,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
         volumeThreshold: env.BREAKER_VOLUME_THRESHOLD,
         resetTimeoutMs: Math.round(env.BREAKER_RESET_TIMEOUT_SECONDS * 1000),
       },
+      immediateRetryAfterSeconds: env.IMMEDIATE_RETRY_AFTER_SECONDS,
     },
     queue: {
       maxSize: env.QUEUE_MAX_SIZE,
@@ -96,8 +97,20 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       failureRate: env.MOCK_FAILURE_RATE,
     },
     record: { dir: env.RECORD_DIR === undefined ? undefined : writableDirectory(env.RECORD_DIR) },
-    callers: { list: callers ?? [devCaller()], devCaller: !callers, file: env.CALLERS_FILE },
+    callers: {
+      list: callers ?? [devCaller()],
+      devCaller: !callers,
+      file: env.CALLERS_FILE,
+      processingModes: processingModesOf(callers ?? []),
+    },
   };
+}
+
+/** A Map, not an object: caller ids such as `constructor` must not reach an object's prototype. */
+function processingModesOf(callers: ConfiguredCaller[]): ReadonlyMap<string, ProcessingMode> {
+  return new Map(
+    callers.flatMap((caller) => (caller.processingMode ? [[caller.id, caller.processingMode] as const] : [])),
+  );
 }
 
 /** RECORD_DIR must exist and be writable now: finding out at the first recorded answer would lose a run. */

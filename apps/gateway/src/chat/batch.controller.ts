@@ -51,7 +51,7 @@ export class BatchController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ results: BatchItemResult[] }> {
-    const directives = directivesOf(request.headers);
+    const directives = directivesOf(request.headers, this.config.callers.processingModes.get(caller.id));
     const signal = clientGone(reply);
     const parallelism = Math.min(BATCH_PARALLELISM, caller.limits.concurrency ?? BATCH_PARALLELISM);
     const results = await inParallel(body.requests, parallelism, (item, index) =>

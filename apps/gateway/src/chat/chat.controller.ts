@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '@breakwater/config';
 import { AcceptedBody, Caller, ChatCompletion } from '@breakwater/contracts';
 import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
@@ -16,7 +17,10 @@ import { directivesOf } from './request-directives';
 @UseGuards(CallerGuard)
 @Controller('v1')
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('chat/completions')
   @HttpCode(200)
@@ -55,17 +59,22 @@ export class ChatController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatCompletion | AcceptedBody> {
-    const outcome = await this.chat.complete(caller, body, directivesOf(request.headers), {
-      requestId: request.id,
-      signal: clientGone(reply),
-      onRateLimit: (headers) => {
-        reply.headers(headers);
+    const outcome = await this.chat.complete(
+      caller,
+      body,
+      directivesOf(request.headers, this.config.callers.processingModes.get(caller.id)),
+      {
+        requestId: request.id,
+        signal: clientGone(reply),
+        onRateLimit: (headers) => {
+          reply.headers(headers);
+        },
+        onCacheStatus: (status) => {
+          reply.header('x-cache', status);
+          requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
+        },
       },
-      onCacheStatus: (status) => {
-        reply.header('x-cache', status);
-        requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
-      },
-    });
+    );
     return respond(outcome, request, reply);
   }
 }

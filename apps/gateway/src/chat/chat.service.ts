@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CachePlan, CacheStatus, ResponseCache, plannedStatusOf } from '@breakwater/cache';
 import { CompletionStep, Routing } from '@breakwater/completion';
+import { AppConfig } from '@breakwater/config';
 import {
   AcceptedBody,
   Caller,
@@ -60,6 +61,7 @@ export class ChatService {
     private readonly queue: LlmQueueProducer,
     private readonly idempotency: IdempotencyStore,
     private readonly webhooks: WebhookTargets,
+    private readonly config: AppConfig,
   ) {}
 
   async complete(
@@ -109,7 +111,8 @@ export class ChatService {
         return await this.answer(step);
       } catch (error) {
         const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
-        if (!unavailable || directives.processingMode === 'immediate' || context.signal.aborted) throw error;
+        if (!unavailable || context.signal.aborted) throw error;
+        if (directives.processingMode === 'immediate') throw this.soonRetried(error);
         return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1);
       }
     } finally {
@@ -133,6 +136,20 @@ export class ChatService {
     await done.settle();
     const { completion, provider, model } = done.answer;
     return { kind: 'answered', completion, provider, model, costUsd: done.costUsd };
+  }
+
+  /**
+   * An immediate-mode caller is typically an SDK that sleeps for `Retry-After` before it tries again; the
+   * breaker's own wait (BREAKER_RESET_TIMEOUT_SECONDS) would hold it far longer than a caller that chose
+   * not to be queued expects, so the hint is capped at IMMEDIATE_RETRY_AFTER_SECONDS.
+   */
+  private soonRetried(error: GatewayError): GatewayError {
+    const cap = this.config.resilience.immediateRetryAfterSeconds;
+    return new GatewayError(error.code, error.message, {
+      param: error.param,
+      retryAfterSeconds: Math.min(error.retryAfterSeconds ?? cap, cap),
+      cause: error.cause,
+    });
   }
 
   private async enqueue(step: Step, reason: string, retryAfterSeconds: number): Promise<ChatOutcome> {

@@ -75,3 +75,11 @@ describe('directivesOf: a repeated header', () => {
     expect(outcomeOf({ [name]: values })).toEqual(outcomeOf(wire));
   });
 });
+
+describe("directivesOf: the caller's processing_mode", () => {
+  it('is the mode when x-processing-mode is absent, and the header overrides it', () => {
+    expect(directivesOf({}).processingMode).toBe('queue_if_unavailable');
+    expect(directivesOf({}, 'immediate').processingMode).toBe('immediate');
+    expect(directivesOf({ 'x-processing-mode': 'async' }, 'immediate').processingMode).toBe('async');
+  });
+});

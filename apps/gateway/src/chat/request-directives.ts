@@ -29,9 +29,15 @@ const MAX_FALLBACKS = 5;
 const MAX_IDEMPOTENCY_KEY = 128;
 const MAX_URL = 2048;
 
-/** Reads and validates the directive headers; a bad value is a 400 naming the header. */
-export function directivesOf(headers: HeaderRecord): RequestDirectives {
-  const mode = headerOf(headers, HEADER.processingMode)?.trim() ?? 'queue_if_unavailable';
+/**
+ * Reads and validates the directive headers; a bad value is a 400 naming the header. `defaultMode` is the
+ * caller's `processing_mode`, which `x-processing-mode` overrides.
+ */
+export function directivesOf(
+  headers: HeaderRecord,
+  defaultMode: ProcessingMode = 'queue_if_unavailable',
+): RequestDirectives {
+  const mode = headerOf(headers, HEADER.processingMode)?.trim() ?? defaultMode;
   if (!(PROCESSING_MODES as readonly string[]).includes(mode)) {
     throw GatewayError.invalid(
       HEADER.processingMode,

@@ -450,7 +450,7 @@ export function ApiCompletionHeaders({ idempotent }: { idempotent: boolean }): M
     {
       name: 'x-processing-mode',
       description:
-        'When the provider is unavailable: queue and 202 (queue_if_unavailable), 503 with Retry-After (immediate); async always queues and answers 202.',
+        "When the provider is unavailable: queue and 202 (queue_if_unavailable), 503 with Retry-After up to IMMEDIATE_RETRY_AFTER_SECONDS (immediate); async always queues and answers 202. Absent: the caller's processing_mode, else queue_if_unavailable.",
       schema: { type: 'string', enum: [...PROCESSING_MODES], default: 'queue_if_unavailable' },
     },
     {

@@ -157,11 +157,12 @@ export class ResponseFormatDto {
   json_schema?: JsonSchemaDto;
 }
 
-/** OpenAI's chat-completions body; `model` is `provider/model` or a bare name for DEFAULT_MODEL's provider. */
+/** OpenAI's chat-completions body; `model` is `provider/model` or a bare name (routed by ModelRouter). */
 export class ChatCompletionRequestDto implements ChatCompletionRequest {
   @ApiProperty({
     example: 'mock/echo',
-    description: "`provider/model`, or a bare name routed to DEFAULT_MODEL's provider",
+    description:
+      "`provider/model`, or a bare name: routed to DEFAULT_MODEL's provider when it is set, else by prefix (gpt-, o1, o3, o4, chatgpt- to openai; claude- to anthropic; gemini- to gemini; deepseek- to deepseek), or to the mock while no real provider is configured",
     maxLength: MAX_MODEL_NAME_LENGTH,
     pattern: MODEL_NAME_PATTERN.source,
   })
