@@ -144,7 +144,9 @@ describe('shutdown and listening address of the built apps', () => {
     const base = `http://127.0.0.1:${port}`;
     const worker = start('worker', { WORKER_PORT: String(port), SHUTDOWN_DRAIN_SECONDS: '1' });
     await waitForHttp(`${base}/health/ready`);
-    expect(worker.output()).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(
+      await eventually(() => worker.output().includes(`listening on http://127.0.0.1:${port}`), 5000),
+    ).toBe(true);
 
     const signalled = Date.now();
     worker.child.kill('SIGTERM');
@@ -191,7 +193,9 @@ describe('shutdown and listening address of the built apps', () => {
     const port = await freePort();
     const gateway = start('gateway', { PORT: String(port) });
     await waitForHttp(`http://127.0.0.1:${port}/health/live`);
-    expect(gateway.output()).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(
+      await eventually(() => gateway.output().includes(`listening on http://127.0.0.1:${port}`), 5000),
+    ).toBe(true);
   });
 
   (external ? it : it.skip)(
@@ -210,7 +214,9 @@ describe('shutdown and listening address of the built apps', () => {
       const open = start('gateway', { PORT: String(port), HOST: '0.0.0.0' });
       await waitForHttp(`http://127.0.0.1:${port}/health/live`);
       expect(await refuses(address, port)).toBe(false);
-      expect(open.output()).toContain(`listening on http://0.0.0.0:${port}`);
+      expect(
+        await eventually(() => open.output().includes(`listening on http://0.0.0.0:${port}`), 5000),
+      ).toBe(true);
     },
   );
 });
