@@ -10,9 +10,16 @@ const usage = (prompt: number, completion: number) => ({
   total_tokens: prompt + completion,
 });
 
-function setUp(pricingFile: Record<string, PriceEntry> = {}, env: Record<string, string> = {}) {
+function setUp(
+  pricingFile: Record<string, PriceEntry> = {},
+  env: Record<string, string> = {},
+  aliasPrices: Record<string, PriceEntry> = {},
+) {
   const loaded = testConfig(env);
-  const config: AppConfig = { ...loaded, pricing: { file: 'prices.yaml', models: pricingFile } };
+  const config: AppConfig = {
+    ...loaded,
+    pricing: { file: 'prices.yaml', models: pricingFile, aliasPrices },
+  };
   const metrics = new Metrics();
   return { pricing: new Pricing(config, metrics), metrics };
 }
@@ -98,5 +105,15 @@ describe('Pricing', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('prices an alias target at the alias price, over the shipped table and PRICING_FILE', () => {
+    const { pricing: aliased } = setUp(
+      { 'openai/gpt-4o-mini': { input: 1, output: 1 } },
+      {},
+      { 'openai/gpt-4o-mini': { input: 2, output: 4 }, 'openai/my-finetune': { input: 3, output: 6 } },
+    );
+    expect(aliased.costUsd('openai', 'gpt-4o-mini', usage(1_000_000, 1_000_000))).toBeCloseTo(6, 10);
+    expect(aliased.price('openai', 'my-finetune')).toEqual({ input: 3, output: 6 });
   });
 });
