@@ -79,6 +79,7 @@ export type SchemaName =
   | 'BatchResults'
   | 'ProviderList'
   | 'ProviderTest'
+  | 'ModelList'
   | 'UsageCounts'
   | 'UsageReport'
   | 'CacheDeleted';
@@ -288,6 +289,28 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
                 },
               },
             },
+          },
+        },
+      },
+    },
+  },
+  ModelList: {
+    type: 'object',
+    description:
+      'OpenAI’s model list: the MODELS_FILE aliases and `provider/model` names this caller may use.',
+    required: ['object', 'data'],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'object', 'created', 'owned_by'],
+          properties: {
+            id: { type: 'string', description: 'An alias, or `provider/model`.' },
+            object: { type: 'string', enum: ['model'] },
+            created: { type: 'integer', description: 'Unix seconds; when the gateway started.' },
+            owned_by: { type: 'string', description: 'The provider, or `breakwater` for an alias.' },
           },
         },
       },
