@@ -55,7 +55,8 @@ const RETRY_AFTER_CODES: readonly ErrorCode[] = [
 const CODE_MEANINGS: Record<ErrorCode, string> = {
   INVALID_REQUEST: 'A body field, query parameter or header is invalid; `param` names it.',
   UNAUTHORIZED: 'No caller key, or an unknown one.',
-  FORBIDDEN: 'The caller is not allowed this (an admin-only action).',
+  FORBIDDEN:
+    'The caller is not allowed this: an admin-only action, or a model outside its `models` allow-list.',
   NOT_FOUND: 'Unknown, or not this caller’s.',
   CONFLICT: 'A request with this idempotency-key is still in progress.',
   EXPIRED: 'The queued request expired before it could be answered.',
