@@ -49,6 +49,12 @@ models:
     expect(prices).toEqual({ 'anthropic/claude-sonnet-4-5': { input: 2, output: 10 } });
   });
 
+  it('reads the shipped models.example.yaml as it is', () => {
+    const { aliases } = loadModelsFile(join(__dirname, '../../../models.example.yaml'));
+    expect([...aliases.keys()]).toEqual(['fast', 'judge', 'support-bot', 'local']);
+    expect(aliases.get('judge')?.defaults).toEqual({ temperature: 0, max_tokens: 1024 });
+  });
+
   it('refuses an unknown field, naming its path and suggesting the field', () => {
     const { path, message } = refusal({ models: { fast: { route: ['openai/gpt-4o'], defualts: {} } } });
     expect(message).toContain(`MODELS_FILE ${path}: models.fast.defualts is not a known field`);
