@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { writeCallersFile } from './helpers/callers';
+import { eventually } from './helpers/eventually';
 import { TestGateway, completionOf, errorOf, postJson, startGateway } from './helpers/gateway';
 import { AnthropicStub, startAnthropicStub } from './helpers/stubs/anthropic.stub';
 import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
@@ -46,6 +47,8 @@ describe('MODELS_FILE aliases, callers models allow-lists and GET /v1/models', (
       ANTHROPIC_API_KEY: 'sk-ant-test-secret',
       ANTHROPIC_BASE_URL: anthropic.baseUrl,
       RETRY_MAX_ATTEMPTS: '1',
+      // The scripted failures must not open a breaker and change where later tests go.
+      BREAKER_VOLUME_THRESHOLD: '1000',
       MODELS_FILE: modelsFile,
       CALLERS_FILE: writeCallersFile(CALLERS),
     });
@@ -115,6 +118,21 @@ describe('MODELS_FILE aliases, callers models allow-lists and GET /v1/models', (
       'claude-haiku-4-5',
       'claude-sonnet-4-5',
     ]);
+  });
+
+  it('keeps the alias route and defaults for a queued request', async () => {
+    openai.server.replyOnce(openai.errors.serverError());
+    const queued = await chat('ops-key-0000-0000-0001', ask('fast'), { 'x-processing-mode': 'async' });
+    expect(queued.status).toBe(202);
+    const { result_url: resultUrl } = (await queued.json()) as { result_url: string };
+    const result = await eventually(async () => {
+      const response = await fetch(`${gateway.url}${resultUrl}`, {
+        headers: { authorization: 'Bearer ops-key-0000-0000-0001' },
+      });
+      return response.status === 200 && completionOf(response);
+    });
+    expect(result.model).toBe('anthropic/claude-haiku-4-5');
+    expect(sent(anthropic)).toMatchObject({ model: 'claude-haiku-4-5', temperature: 0.3, max_tokens: 64 });
   });
 
   it('lets a caller with an allow-list use what it matches, and refuses the rest with 403 naming the field', async () => {

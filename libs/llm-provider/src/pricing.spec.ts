@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { AppConfig, PriceEntry } from '@breakwater/config';
 import { Metrics } from '@breakwater/observability';
@@ -115,5 +118,15 @@ describe('Pricing', () => {
     );
     expect(aliased.costUsd('openai', 'gpt-4o-mini', usage(1_000_000, 1_000_000))).toBeCloseTo(6, 10);
     expect(aliased.price('openai', 'my-finetune')).toEqual({ input: 3, output: 6 });
+  });
+
+  it('gives the alias route models their own metric label, priced or not', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bw-pricing-')), 'models.yaml');
+    writeFileSync(file, 'models:\n  support: [openai/ft:gpt-4o-mini:acme:support:abc]\n');
+    const { metrics: labelled } = setUp({}, { MODELS_FILE: file });
+    expect(labelled.modelLabel('openai', 'ft:gpt-4o-mini:acme:support:abc')).toBe(
+      'ft:gpt-4o-mini:acme:support:abc',
+    );
+    expect(labelled.modelLabel('openai', 'ft:gpt-4o-mini:acme:other:def')).toBe('other');
   });
 });

@@ -35,7 +35,8 @@ export const MAX_UNPRICED_REPORTED = 100;
  * caller under a USD budget may not use it (Limits.estimate).
  *
  * The table also decides which model names a metric `model` label may take (Metrics.knowModels): its
- * models, the same under `openrouter/`, DEFAULT_MODEL and MOCK_MODELS.
+ * models, the same under `openrouter/`, DEFAULT_MODEL, MOCK_MODELS and the MODELS_FILE aliases' route models
+ * (named by the operator, so bounded).
  */
 @Injectable()
 export class Pricing {
@@ -56,6 +57,7 @@ export class Pricing {
       ...listed.filter((name) => !name.startsWith('openrouter/')).map((name) => `openrouter/${name}`),
       ...MOCK_MODELS,
       ...(defaultModel ? [defaultModel] : []),
+      ...[...config.models.aliases.values()].flatMap((alias) => alias.route),
     ]);
   }
 

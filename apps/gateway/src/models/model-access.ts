@@ -60,18 +60,14 @@ export class ModelAccess {
 
   /** The aliases and `provider/model` names of configured providers that this caller may use. */
   list(caller: Caller): ModelEntry[] {
-    const configured = new Set(
-      this.providers
-        .describe()
-        .filter((provider) => provider.configured)
-        .map((provider) => provider.id as string),
-    );
+    const providers = this.providers.describe().filter((provider) => provider.configured);
+    const configured = new Set<string>(providers.map((provider) => provider.id));
     const usable = (target: string) => configured.has(target.slice(0, target.indexOf('/')));
     const entries = new Map<string, string>();
     for (const [name, alias] of this.aliases) {
       if (alias.route.some(usable)) entries.set(name, ALIAS_OWNER);
     }
-    const priced = this.providers.describe().flatMap((provider) => provider.models.map((model) => model.id));
+    const priced = providers.flatMap((provider) => provider.models.map((model) => model.id));
     const targets = [...this.aliases.values()].flatMap((alias) => alias.route);
     for (const name of [...priced, ...targets, MOCK_MODEL]) {
       if (usable(name) && !entries.has(name)) entries.set(name, name.slice(0, name.indexOf('/')));
