@@ -327,6 +327,7 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     const failed = await fetch(`${gateway.url}/v1/providers/openai/test`, { method: 'POST', headers: AUTH });
     await expectDocumented(failed, 200, 'post /v1/providers/{provider}/test');
     await expectDocumented(await fetch(`${gateway.url}/v1/usage`, { headers: AUTH }), 200, 'get /v1/usage');
+    await expectDocumented(await fetch(`${gateway.url}/v1/models`, { headers: AUTH }), 200, 'get /v1/models');
     const batch = await postJson(`${gateway.url}/v1/batch`, { requests: [VALID, { model: 'x' }] });
     await expectDocumented(batch, 200, 'post /v1/batch');
     const deleted = await fetch(`${gateway.url}/v1/cache`, { method: 'DELETE', headers: AUTH });
@@ -361,6 +362,7 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     const nobody = await fetch(`${gateway.url}/v1/usage?caller=nobody`, { headers: AUTH });
     await expectDocumented(nobody, 404, 'get /v1/usage');
     await expectDocumented(await fetch(`${gateway.url}/v1/providers`), 401, 'get /v1/providers');
+    await expectDocumented(await fetch(`${gateway.url}/v1/models`), 401, 'get /v1/models');
     const testRoute = 'post /v1/providers/{provider}/test';
     const unknown = await fetch(`${gateway.url}/v1/providers/acme/test`, { method: 'POST', headers: AUTH });
     await expectDocumented(unknown, 404, testRoute);

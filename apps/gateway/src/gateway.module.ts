@@ -9,6 +9,7 @@ import { AdminModule } from './admin/admin.module';
 import { BoardModule } from './board/board.module';
 import { ChatModule } from './chat/chat.module';
 import { JobsModule } from './jobs/jobs.module';
+import { ModelsModule } from './models/models.module';
 
 @Module({})
 export class GatewayModule {
@@ -22,6 +23,7 @@ export class GatewayModule {
         QueueModule.forRoot({ processing: config.workers.run }),
         HealthModule,
         ChatModule,
+        ModelsModule,
         JobsModule,
         AdminModule,
         BoardModule,

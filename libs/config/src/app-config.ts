@@ -1,4 +1,5 @@
 import { Caller, ProcessingMode, RemoteProviderId } from '@breakwater/contracts';
+import { ModelAllowList } from './model-glob';
 
 export interface ProviderSettings {
   apiKey?: string;
@@ -11,6 +12,13 @@ export interface ProviderSettings {
 export interface PriceEntry {
   input: number;
   output: number;
+}
+
+/** A MODELS_FILE alias: where it routes (model, then fallbacks), what it fills in, what its targets cost. */
+export interface ModelAlias {
+  route: string[];
+  defaults: { temperature?: number; max_tokens?: number; top_p?: number };
+  price?: PriceEntry;
 }
 
 export interface BreakerSettings {
@@ -38,13 +46,24 @@ export abstract class AppConfig {
   };
   /** Bounds on caller-supplied JSON Schemas (response_format). */
   abstract readonly schemas: { maxBytes: number };
-  /** Prices from PRICING_FILE (`provider/model` keys), merged over the shipped table. */
-  abstract readonly pricing: { file?: string; models: Record<string, PriceEntry> };
+  /**
+   * Prices from PRICING_FILE (`provider/model` keys), merged over the shipped table; `aliasPrices` are the
+   * MODELS_FILE aliases' prices of their route targets, which win over both.
+   */
+  abstract readonly pricing: {
+    file?: string;
+    models: Record<string, PriceEntry>;
+    aliasPrices: Record<string, PriceEntry>;
+  };
   abstract readonly log: { level: string };
   abstract readonly redis: { url: string };
   abstract readonly workers: { run: boolean; concurrency: number };
-  /** `defaultModel` unset: bare model names are routed by their prefix. */
-  abstract readonly models: { defaultModel?: string };
+  /** `defaultModel` unset: bare model names are routed by their prefix. `aliases` from MODELS_FILE win over both. */
+  abstract readonly models: {
+    defaultModel?: string;
+    file?: string;
+    aliases: ReadonlyMap<string, ModelAlias>;
+  };
   abstract readonly cache: {
     ttlSeconds: number;
     l1MaxEntries: number;
@@ -86,5 +105,7 @@ export abstract class AppConfig {
     file?: string;
     /** Each caller's `processing_mode` by caller id; a caller without one uses queue_if_unavailable. */
     processingModes: ReadonlyMap<string, ProcessingMode>;
+    /** Each caller's `models` allow-list by caller id; a caller without one may use every model. */
+    allowedModels: ReadonlyMap<string, ModelAllowList>;
   };
 }

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { PROCESSING_MODES, ProcessingMode } from '@breakwater/contracts';
 import {
+  ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
@@ -14,6 +15,10 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+
+/** A `models` allow-list's bounds: a pattern is a model name that may hold `*`. */
+export const MAX_ALLOWED_MODELS = 100;
+const MODEL_GLOB = /^[A-Za-z0-9@*][A-Za-z0-9._:@+/*-]{0,255}$/;
 
 /** Contract, 2026-11-30: a shorter key is guessable enough to refuse. */
 export const MIN_KEY_LENGTH = 16;
@@ -53,6 +58,15 @@ export class CallerEntry {
   @IsOptional()
   @IsIn(PROCESSING_MODES, { message: `processing_mode must be one of ${PROCESSING_MODES.join(', ')}` })
   processing_mode?: ProcessingMode;
+  /** Aliases and `provider/model` names this caller may use, `*` matching any run of characters. */
+  @IsOptional()
+  @IsArray({ message: 'models must be a list of model names or patterns' })
+  @ArrayMaxSize(MAX_ALLOWED_MODELS, { message: `models lists at most ${MAX_ALLOWED_MODELS} patterns` })
+  @Matches(MODEL_GLOB, {
+    each: true,
+    message: 'models entries are model names or patterns: letters, digits, . _ - : / @ + and *, up to 256',
+  })
+  models?: string[];
 }
 
 /** The whole `CALLERS_FILE`; a bare list is read as `{callers: <list>}`. */

@@ -6,9 +6,13 @@ import { readConfigDocument, validatedDocument } from './config-document';
 
 export const DEV_CALLER_KEY = 'dev-key';
 
-/** A caller with what only the gateway's request path reads: its default `x-processing-mode`. */
+/**
+ * A caller with what only the gateway's request path reads: its default `x-processing-mode` and its
+ * `models` allow-list.
+ */
 export interface ConfiguredCaller extends Caller {
   processingMode?: ProcessingMode;
+  models?: string[];
 }
 
 export function sha256Hex(text: string): string {
@@ -62,6 +66,7 @@ function toCaller(entry: CallerEntry, where: string): ConfiguredCaller {
     },
     webhookSecret: entry.webhook_secret,
     ...(entry.processing_mode ? { processingMode: entry.processing_mode } : {}),
+    ...(entry.models ? { models: [...entry.models] } : {}),
   };
 }
 

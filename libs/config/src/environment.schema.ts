@@ -73,6 +73,7 @@ export class EnvironmentSchema {
   @IsInt() @Min(256) @Max(16777216) MAX_SCHEMA_BYTES: number = 65536;
   @IsInt() @Min(0) CACHE_L1_MAX_BYTES: number = 67108864;
   @IsOptional() @IsString() PRICING_FILE?: string;
+  @IsOptional() @IsString() @MaxLength(4096) MODELS_FILE?: string;
   @IsOptional() @IsUrl(URL_OPTIONS) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @IsOptional() @IsUrl(URL_OPTIONS) OPENROUTER_HTTP_REFERER?: string;
   @IsString() @MaxLength(128) OPENROUTER_APP_TITLE: string = 'Breakwater';

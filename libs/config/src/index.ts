@@ -4,5 +4,6 @@ export * from './app-config';
 export * from './config.error';
 export * from './config.module';
 export * from './load-config';
+export * from './model-glob';
 export { sha256Hex } from './callers-loader';
 export * from './validation-errors';

@@ -117,13 +117,14 @@ describe('loadConfig', () => {
   });
 
   it('loads PRICING_FILE into pricing.models, and stops on a mistake in it', () => {
-    expect(loadConfig({}).pricing).toEqual({ file: undefined, models: {} });
+    expect(loadConfig({}).pricing).toEqual({ file: undefined, models: {}, aliasPrices: {} });
     const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
     const file = join(dir, 'pricing.yaml');
     writeFileSync(file, 'models:\n  openai/gpt-4o: { input: 2, output: 8 }\n');
     expect(loadConfig({ PRICING_FILE: file }).pricing).toEqual({
       file,
       models: { 'openai/gpt-4o': { input: 2, output: 8 } },
+      aliasPrices: {},
     });
     writeFileSync(file, 'models:\n  openai/gpt-4o: { input: 2, outptu: 8 }\n');
     expect(() => loadConfig({ PRICING_FILE: file })).toThrow(ConfigError);

@@ -8,6 +8,8 @@ import { AppConfig, ProviderSettings } from './app-config';
 import { ConfiguredCaller, devCaller, loadCallersFile } from './callers-loader';
 import { ConfigError } from './config.error';
 import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
+import { ModelAllowList } from './model-glob';
+import { loadModelsFile } from './models-loader';
 import { loadPricingFile } from './pricing-loader';
 import { assertNoPublishedKeys } from './published-keys';
 import { flattenValidationErrors } from './validation-errors';
@@ -32,6 +34,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
   }
   const production = env.NODE_ENV === 'production';
   const callers = env.CALLERS_FILE ? loadCallersFile(env.CALLERS_FILE) : undefined;
+  const modelsFile = env.MODELS_FILE ? loadModelsFile(env.MODELS_FILE) : undefined;
   if (production) {
     if (!callers) {
       throw new ConfigError(
@@ -51,11 +54,19 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       shutdownDrainMs: Math.round(env.SHUTDOWN_DRAIN_SECONDS * 1000),
     },
     schemas: { maxBytes: env.MAX_SCHEMA_BYTES },
-    pricing: { file: env.PRICING_FILE, models: env.PRICING_FILE ? loadPricingFile(env.PRICING_FILE) : {} },
+    pricing: {
+      file: env.PRICING_FILE,
+      models: env.PRICING_FILE ? loadPricingFile(env.PRICING_FILE) : {},
+      aliasPrices: modelsFile?.prices ?? {},
+    },
     log: { level: env.LOG_LEVEL },
     redis: { url: env.REDIS_URL },
     workers: { run: env.RUN_WORKERS, concurrency: env.WORKER_CONCURRENCY },
-    models: { defaultModel: env.DEFAULT_MODEL },
+    models: {
+      defaultModel: env.DEFAULT_MODEL,
+      file: env.MODELS_FILE,
+      aliases: modelsFile?.aliases ?? new Map(),
+    },
     cache: {
       ttlSeconds: env.CACHE_TTL_SECONDS,
       l1MaxEntries: env.CACHE_L1_MAX_ENTRIES,
@@ -102,6 +113,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       devCaller: !callers,
       file: env.CALLERS_FILE,
       processingModes: processingModesOf(callers ?? []),
+      allowedModels: allowedModelsOf(callers ?? []),
     },
   };
 }
@@ -110,6 +122,14 @@ export function loadConfig(environment: Environment = processEnvironment()): App
 function processingModesOf(callers: ConfiguredCaller[]): ReadonlyMap<string, ProcessingMode> {
   return new Map(
     callers.flatMap((caller) => (caller.processingMode ? [[caller.id, caller.processingMode] as const] : [])),
+  );
+}
+
+function allowedModelsOf(callers: ConfiguredCaller[]): ReadonlyMap<string, ModelAllowList> {
+  return new Map(
+    callers.flatMap((caller) =>
+      caller.models ? [[caller.id, new ModelAllowList(caller.models)] as const] : [],
+    ),
   );
 }
 

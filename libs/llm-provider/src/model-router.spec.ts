@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { GatewayError, PROVIDER_IDS, ProviderId } from '@breakwater/contracts';
 import { testConfig } from '@breakwater/testing';
@@ -93,5 +96,49 @@ describe('ModelRouter', () => {
       'providers: none',
     ]);
     log.mockRestore();
+  });
+
+  describe('with MODELS_FILE aliases', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'router-')), 'models.yaml');
+    writeFileSync(
+      file,
+      [
+        'models:',
+        '  fast: [anthropic/claude-haiku-4-5, openai/gpt-4o-mini]',
+        '  gpt-4o: [openai/gpt-4o-mini]',
+        '  local: [mock/echo]',
+      ].join('\n'),
+    );
+
+    it('routes an alias to the first model of its route', () => {
+      const router = routerWith(['openai', 'anthropic', 'mock'], { MODELS_FILE: file });
+      expect(where(router, 'fast')).toBe('anthropic/claude-haiku-4-5');
+      expect(where(router, 'local')).toBe('mock/echo');
+    });
+
+    it('lets an alias win over bare-name routing by prefix and over DEFAULT_MODEL', () => {
+      expect(where(routerWith(['openai', 'mock'], { MODELS_FILE: file }), 'gpt-4o')).toBe(
+        'openai/gpt-4o-mini',
+      );
+      const withDefault = routerWith(['openai', 'mock'], { MODELS_FILE: file, DEFAULT_MODEL: 'mock/echo' });
+      expect(where(withDefault, 'gpt-4o')).toBe('openai/gpt-4o-mini');
+    });
+
+    it("refuses an alias whose first model's provider is unconfigured, naming the field and the fix", () => {
+      const error = refusal(routerWith(['openai', 'mock'], { MODELS_FILE: file }), 'fast');
+      expect(error).toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED', param: 'model' });
+      expect(error.message).toContain('ANTHROPIC_API_KEY');
+    });
+
+    it('warns at start-up of alias targets whose provider is unconfigured', () => {
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      routerWith(['openai', 'mock'], { MODELS_FILE: file }).onApplicationBootstrap();
+      expect(warn.mock.calls.map(([message]) => message as string)).toEqual([
+        'alias fast: anthropic/claude-haiku-4-5 will answer PROVIDER_NOT_CONFIGURED',
+      ]);
+      log.mockRestore();
+      warn.mockRestore();
+    });
   });
 });

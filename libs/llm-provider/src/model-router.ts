@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '@breakwater/config';
+import { AppConfig, ModelAlias } from '@breakwater/config';
 import {
   GatewayError,
   PROVIDER_IDS,
@@ -29,7 +29,9 @@ export const BARE_MODEL_PREFIXES: readonly (readonly [string, ProviderId])[] = [
 ];
 
 /**
- * Turns a requested `provider/model`, or a bare model name, into a route. A bare name goes to
+ * Turns a requested `provider/model`, an alias of MODELS_FILE, or a bare model name, into a route. An
+ * alias goes to the first model of its route (the gateway adds the rest as fallbacks), and wins over the
+ * bare-name rules below, so an operator can name `gpt-4o` whatever they route it to. A bare name goes to
  * DEFAULT_MODEL's provider when that is set; otherwise to the mock while no real provider is
  * configured (a fresh machine answers), else to the provider its prefix names. Every name a caller
  * sends (`model`, each of `x-fallback-models`) passes here, so an unknown or unconfigured provider is a
@@ -41,20 +43,33 @@ export class ModelRouter implements OnApplicationBootstrap {
   private readonly adapters: Map<ProviderId, LlmProviderAdapter>;
   private readonly defaultProvider?: string;
   private readonly anyRealProvider: boolean;
+  private readonly aliases: ReadonlyMap<string, ModelAlias>;
 
   constructor(config: AppConfig, @Inject(LLM_PROVIDER_ADAPTERS) adapters: LlmProviderAdapter[]) {
     this.adapters = new Map(adapters.map((adapter) => [adapter.id, adapter]));
     this.defaultProvider = config.models.defaultModel?.split('/')[0];
     this.anyRealProvider = REMOTE_PROVIDER_IDS.some((id) => this.isConfigured(id));
+    this.aliases = config.models.aliases;
   }
 
   /** One line, so that where bare names go can be read from the first lines of a start. */
   onApplicationBootstrap(): void {
     const configured = PROVIDER_IDS.filter((id) => this.isConfigured(id));
     this.logger.log(`providers: ${configured.length > 0 ? configured.join(', ') : 'none'}`);
+    for (const [name, alias] of this.aliases) {
+      const unconfigured = alias.route.filter((target) => {
+        const provider = target.slice(0, target.indexOf('/'));
+        return !isProviderId(provider) || !this.isConfigured(provider);
+      });
+      if (unconfigured.length > 0) {
+        this.logger.warn(`alias ${name}: ${unconfigured.join(', ')} will answer PROVIDER_NOT_CONFIGURED`);
+      }
+    }
   }
 
   resolve(model: string, param = 'model'): ModelRoute {
+    const alias = this.aliases.get(model);
+    if (alias) return this.resolve(alias.route[0], param);
     const slash = model.indexOf('/');
     const provider = slash === -1 ? this.providerOfBareName(model, param) : model.slice(0, slash);
     const name = slash === -1 ? model : model.slice(slash + 1);

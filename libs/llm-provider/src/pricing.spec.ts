@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { AppConfig, PriceEntry } from '@breakwater/config';
 import { Metrics } from '@breakwater/observability';
@@ -10,9 +13,16 @@ const usage = (prompt: number, completion: number) => ({
   total_tokens: prompt + completion,
 });
 
-function setUp(pricingFile: Record<string, PriceEntry> = {}, env: Record<string, string> = {}) {
+function setUp(
+  pricingFile: Record<string, PriceEntry> = {},
+  env: Record<string, string> = {},
+  aliasPrices: Record<string, PriceEntry> = {},
+) {
   const loaded = testConfig(env);
-  const config: AppConfig = { ...loaded, pricing: { file: 'prices.yaml', models: pricingFile } };
+  const config: AppConfig = {
+    ...loaded,
+    pricing: { file: 'prices.yaml', models: pricingFile, aliasPrices },
+  };
   const metrics = new Metrics();
   return { pricing: new Pricing(config, metrics), metrics };
 }
@@ -98,5 +108,25 @@ describe('Pricing', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('prices an alias target at the alias price, over the shipped table and PRICING_FILE', () => {
+    const { pricing: aliased } = setUp(
+      { 'openai/gpt-4o-mini': { input: 1, output: 1 } },
+      {},
+      { 'openai/gpt-4o-mini': { input: 2, output: 4 }, 'openai/my-finetune': { input: 3, output: 6 } },
+    );
+    expect(aliased.costUsd('openai', 'gpt-4o-mini', usage(1_000_000, 1_000_000))).toBeCloseTo(6, 10);
+    expect(aliased.price('openai', 'my-finetune')).toEqual({ input: 3, output: 6 });
+  });
+
+  it('gives the alias route models their own metric label, priced or not', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bw-pricing-')), 'models.yaml');
+    writeFileSync(file, 'models:\n  support: [openai/ft:gpt-4o-mini:acme:support:abc]\n');
+    const { metrics: labelled } = setUp({}, { MODELS_FILE: file });
+    expect(labelled.modelLabel('openai', 'ft:gpt-4o-mini:acme:support:abc')).toBe(
+      'ft:gpt-4o-mini:acme:support:abc',
+    );
+    expect(labelled.modelLabel('openai', 'ft:gpt-4o-mini:acme:other:def')).toBe('other');
   });
 });

@@ -25,7 +25,8 @@ export const MAX_UNPRICED_REPORTED = 100;
 
 /**
  * The price table and the cost of a call. The table is pricing.json (dated, with its source) with
- * PRICING_FILE's entries over it, keyed `provider/model` exactly as requested: a dated snapshot
+ * PRICING_FILE's entries over it and the MODELS_FILE aliases' prices of their route targets over both
+ * (an alias names a deployment the operator knows the price of, such as a fine-tune), keyed `provider/model` exactly as requested: a dated snapshot
  * (`gpt-4o-mini-2024-07-18`) has a price only when the table lists it, because a snapshot's price may
  * differ from its alias's (`gpt-4o-2024-05-13` costs twice `gpt-4o`) and guessing low would let budgets
  * under-count. An OpenRouter model without an entry of its own (`openrouter/<vendor>/<model>`) is priced as
@@ -34,7 +35,8 @@ export const MAX_UNPRICED_REPORTED = 100;
  * caller under a USD budget may not use it (Limits.estimate).
  *
  * The table also decides which model names a metric `model` label may take (Metrics.knowModels): its
- * models, the same under `openrouter/`, DEFAULT_MODEL and MOCK_MODELS.
+ * models, the same under `openrouter/`, DEFAULT_MODEL, MOCK_MODELS and the MODELS_FILE aliases' route models
+ * (named by the operator, so bounded).
  */
 @Injectable()
 export class Pricing {
@@ -43,7 +45,11 @@ export class Pricing {
   private readonly reported = new Set<string>();
 
   constructor(config: AppConfig, metrics: Metrics) {
-    this.prices = new Map([...Object.entries(table.models), ...Object.entries(config.pricing.models)]);
+    this.prices = new Map([
+      ...Object.entries(table.models),
+      ...Object.entries(config.pricing.models),
+      ...Object.entries(config.pricing.aliasPrices),
+    ]);
     const defaultModel: string | undefined = config.models.defaultModel;
     const listed = [...this.prices.keys()];
     metrics.knowModels([
@@ -51,6 +57,7 @@ export class Pricing {
       ...listed.filter((name) => !name.startsWith('openrouter/')).map((name) => `openrouter/${name}`),
       ...MOCK_MODELS,
       ...(defaultModel ? [defaultModel] : []),
+      ...[...config.models.aliases.values()].flatMap((alias) => alias.route),
     ]);
   }
 

@@ -43,6 +43,7 @@ export class ChatController {
   )
   @ApiContractErrors(
     'INVALID_REQUEST',
+    'FORBIDDEN',
     'PROVIDER_NOT_CONFIGURED',
     'CONFLICT',
     'PAYLOAD_TOO_LARGE',

@@ -12,6 +12,7 @@ import {
 import { IdempotencyStore, IdempotentAnswer } from '@breakwater/idempotency';
 import { LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
+import { ModelAccess } from '../models/model-access';
 import { RequestDirectives } from './request-directives';
 
 export type ChatOutcome =
@@ -44,7 +45,7 @@ const ASYNC_POLL_SECONDS = 1;
 
 /**
  * The request path, one named call per step:
- *   idempotency → resolve model, fallbacks and response format → estimate (an unpriced model under a
+ *   aliases and the caller's allow-list (ModelAccess) → idempotency → resolve model, fallbacks and response format → estimate (an unpriced model under a
  *   USD budget is 400) → limits (rate, concurrency, budget) → cache plan → [async: queue] →
  *   cache or provider (registry: breaker, retries, structured output, fallbacks; the outbound quota
  *   before each attempt) → settle budget and usage. Resolve, cache, provider and settle are the
@@ -62,14 +63,19 @@ export class ChatService {
     private readonly idempotency: IdempotencyStore,
     private readonly webhooks: WebhookTargets,
     private readonly config: AppConfig,
+    private readonly models: ModelAccess,
   ) {}
 
   async complete(
     caller: Caller,
-    request: ChatCompletionRequest,
-    directives: RequestDirectives,
+    asked: ChatCompletionRequest,
+    askedDirectives: RequestDirectives,
     context: RequestContext,
   ): Promise<ChatOutcome> {
+    // The alias is applied first, so the cache key, the queued job and the estimate all see the request
+    // as it will be sent; a refused name is refused before an idempotency key is claimed.
+    const { request, fallbackModels } = this.models.prepare(caller, asked, askedDirectives.fallbackModels);
+    const directives = { ...askedDirectives, fallbackModels };
     const key = directives.idempotencyKey;
     if (!key) return this.run(caller, request, directives, context);
     const replay = await this.idempotency.claim(caller.id, key);

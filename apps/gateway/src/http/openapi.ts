@@ -55,7 +55,8 @@ const RETRY_AFTER_CODES: readonly ErrorCode[] = [
 const CODE_MEANINGS: Record<ErrorCode, string> = {
   INVALID_REQUEST: 'A body field, query parameter or header is invalid; `param` names it.',
   UNAUTHORIZED: 'No caller key, or an unknown one.',
-  FORBIDDEN: 'The caller is not allowed this (an admin-only action).',
+  FORBIDDEN:
+    'The caller is not allowed this: an admin-only action, or a model outside its `models` allow-list.',
   NOT_FOUND: 'Unknown, or not this caller’s.',
   CONFLICT: 'A request with this idempotency-key is still in progress.',
   EXPIRED: 'The queued request expired before it could be answered.',
@@ -79,6 +80,7 @@ export type SchemaName =
   | 'BatchResults'
   | 'ProviderList'
   | 'ProviderTest'
+  | 'ModelList'
   | 'UsageCounts'
   | 'UsageReport'
   | 'CacheDeleted';
@@ -288,6 +290,28 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
                 },
               },
             },
+          },
+        },
+      },
+    },
+  },
+  ModelList: {
+    type: 'object',
+    description:
+      'OpenAI’s model list: the MODELS_FILE aliases and `provider/model` names this caller may use.',
+    required: ['object', 'data'],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'object', 'created', 'owned_by'],
+          properties: {
+            id: { type: 'string', description: 'An alias, or `provider/model`.' },
+            object: { type: 'string', enum: ['model'] },
+            created: { type: 'integer', description: 'Unix seconds; when the gateway started.' },
+            owned_by: { type: 'string', description: 'The provider, or `breakwater` for an alias.' },
           },
         },
       },
