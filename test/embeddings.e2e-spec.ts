@@ -28,6 +28,7 @@ describe('POST /v1/embeddings', () => {
       CALLERS_FILE: writeLimitedCallersFile(dir, [
         { id: 'app', limits: { per_minute: 1000 } },
         { id: 'thrifty', limits: { tokens_per_day: 10 } },
+        { id: 'priced', limits: { cost_usd_per_day: 1 } },
       ]),
       OPENAI_API_KEY: 'sk-test-embeddings',
       OPENAI_BASE_URL: openai.baseUrl,
@@ -106,6 +107,25 @@ describe('POST /v1/embeddings', () => {
       encoding_format: 'float',
       dimensions: 4,
     });
+  });
+
+  it("meters the tokens and the price table's cost into the caller's usage, under a USD budget", async () => {
+    const response = await embed({ model: 'openai/text-embedding-3-small', input: ['one', 'two'] }, 'priced');
+    expect(response.status).toBe(200);
+    const usage = await fetch(`${gateway.url}/v1/usage`, {
+      headers: { authorization: `Bearer ${callerKey('priced')}` },
+    });
+    const { day } = (await usage.json()) as {
+      day: {
+        by_model: Record<
+          string,
+          { requests: number; tokens_in: number; tokens_out: number; cost_usd: number }
+        >;
+      };
+    };
+    const booked = day.by_model['openai/text-embedding-3-small'];
+    expect(booked).toMatchObject({ requests: 1, tokens_in: 2, tokens_out: 0 });
+    expect(booked.cost_usd).toBeCloseTo((2 * 0.02) / 1e6, 12);
   });
 
   it("maps Gemini's batchEmbedContents to OpenAI's shape", async () => {
