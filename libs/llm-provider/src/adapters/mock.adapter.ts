@@ -13,6 +13,7 @@ import { SchemaInstanceBoundError, schemaInstance } from '../json-schema-instanc
 import { ProviderError } from '../provider-error';
 import { estimatePromptTokens, estimateTokens, messageText } from '../token-estimate';
 import { LlmProviderAdapter, ProviderRequest } from './llm-provider.adapter';
+import { embeddingList, estimatedInputTokens } from './shared/embedding-mapping';
 
 /** The mock's vector length when a request sets no `dimensions`. */
 export const MOCK_EMBEDDING_DIMENSIONS = 8;
@@ -78,18 +79,12 @@ export class MockAdapter implements LlmProviderAdapter {
         { status: 400 },
       );
     }
-    const inputs = embeddingInputs(request);
-    const tokens = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
-    return {
-      object: 'list',
-      data: inputs.map((text, index) => ({
-        object: 'embedding',
-        index,
-        embedding: unitVector(text, dimensions),
-      })),
-      model: request.model,
-      usage: { prompt_tokens: tokens, total_tokens: tokens },
-    };
+    const data = embeddingInputs(request).map((text, index) => ({
+      object: 'embedding' as const,
+      index,
+      embedding: unitVector(text, dimensions),
+    }));
+    return embeddingList(request.model, data, estimatedInputTokens(request));
   }
 
   /** MOCK_LATENCY_MS and MOCK_FAILURE_RATE, as every call of the mock has them. */

@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { ApiError, EmbedContentResponse, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion, EmbeddingList, EmbeddingRequest, embeddingInputs } from '@breakwater/contracts';
-import { estimateTokens } from '../../token-estimate';
 import { ProviderError, providerErrorFromStatus } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
-import { checkedEmbeddings, embeddingList } from '../shared/embedding-mapping';
+import { checkedEmbeddings, embeddingList, estimatedInputTokens } from '../shared/embedding-mapping';
 import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { callFailed, connectionFailed, redact } from '../shared/sdk-error';
 import { toGeminiRequest } from './gemini.request';
@@ -79,8 +78,8 @@ export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGen
       throw geminiProviderError(error, this.apiKey);
     }
     const vectors = (response.embeddings ?? []).map((embedding) => embedding.values);
-    const tokens = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
-    return embeddingList(request.model, checkedEmbeddings('gemini', request, vectors), tokens);
+    const data = checkedEmbeddings('gemini', request, vectors);
+    return embeddingList(request.model, data, estimatedInputTokens(request));
   }
 }
 

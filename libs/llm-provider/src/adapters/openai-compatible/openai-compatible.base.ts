@@ -14,7 +14,7 @@ import { ChatCompletion, EmbeddingList, EmbeddingRequest, RemoteProviderId } fro
 import { ProviderError } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { ProviderTransport } from '../shared/provider-transport';
-import { checkedEmbeddings, embeddingList } from '../shared/embedding-mapping';
+import { checkedEmbeddings, embeddingList, estimatedInputTokens } from '../shared/embedding-mapping';
 import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
 import { openAiRequestBody } from './openai-compatible.request';
@@ -105,7 +105,9 @@ export abstract class OpenAiCompatibleAdapter extends RemoteProviderAdapter<Prov
       request,
       items.map((item) => item.embedding),
     );
-    return embeddingList(request.model, data, answer.usage?.prompt_tokens ?? 0);
+    // A compatible endpoint that reports no usage is estimated, so budgets still count what it was sent.
+    const tokens = answer.usage?.prompt_tokens ?? estimatedInputTokens(request);
+    return embeddingList(request.model, data, tokens);
   }
 
   protected override disconnect(transport: ProviderTransport): Promise<void> {

@@ -1,5 +1,6 @@
 import { Embedding, EmbeddingList, embeddingInputs, EmbeddingRequest } from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
+import { estimateTokens } from '../../token-estimate';
 
 /**
  * Checks a provider's vectors against what was asked, so a short or malformed answer is the provider's
@@ -36,4 +37,9 @@ export function checkedEmbeddings(
 /** OpenAI's list around checked vectors. */
 export function embeddingList(model: string, data: Embedding[], promptTokens: number): EmbeddingList {
   return { object: 'list', data, model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+}
+
+/** The inputs' tokens at about four characters a token, for a provider that reports none. */
+export function estimatedInputTokens(request: EmbeddingRequest): number {
+  return embeddingInputs(request).reduce((sum, text) => sum + estimateTokens(text), 0);
 }
