@@ -182,6 +182,7 @@ describe('POST /v1/embeddings', () => {
     openai.server.replyOnce(openai.errors.serverError());
     const response = await embed({ model: 'openai/text-embedding-3-small', input: 'x' });
     expect(response.status).toBe(503);
+    expect(Number(response.headers.get('retry-after'))).toBeLessThanOrEqual(2);
     expect((await errorOf(response)).error.code).toBe('PROVIDER_UNAVAILABLE');
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CompletionStep } from '@breakwater/completion';
+import { AppConfig } from '@breakwater/config';
 import {
   Caller,
   EmbeddingList,
@@ -30,7 +31,8 @@ export interface EmbeddingContext {
  * (ModelAccess) → resolve (a provider without embeddings is 400 naming `model`) → estimate (an unpriced
  * model under a USD budget is 400) → limits (rate, concurrency, budget) → provider (breaker, retries,
  * deadline, fallbacks, outbound quota) → settle budget and usage. Embeddings are not cached and not
- * queued: an unavailable provider is 503 PROVIDER_UNAVAILABLE whatever `x-processing-mode` says.
+ * queued: an unavailable provider is 503 PROVIDER_UNAVAILABLE whatever `x-processing-mode` says, with
+ * Retry-After capped at IMMEDIATE_RETRY_AFTER_SECONDS as for an immediate-mode chat caller.
  */
 @Injectable()
 export class EmbeddingsService {
@@ -38,6 +40,7 @@ export class EmbeddingsService {
     private readonly completion: CompletionStep,
     private readonly limits: Limits,
     private readonly models: ModelAccess,
+    private readonly config: AppConfig,
   ) {}
 
   async embed(
@@ -69,12 +72,14 @@ export class EmbeddingsService {
       const { embeddings, provider, model } = done.answer;
       return { embeddings, provider, model, costUsd: done.costUsd };
     } catch (error) {
-      throw error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE'
-        ? new GatewayError(error.code, `${error.message} (embeddings are not queued)`, {
-            retryAfterSeconds: error.retryAfterSeconds,
-            cause: error.cause,
-          })
-        : error;
+      if (!(error instanceof GatewayError) || error.code !== 'PROVIDER_UNAVAILABLE') throw error;
+      // As for a chat caller in immediate mode: an SDK sleeps for Retry-After before it tries again, and
+      // the breaker's own wait would hold it far longer than a caller that cannot be queued expects.
+      const cap = this.config.resilience.immediateRetryAfterSeconds;
+      throw new GatewayError(error.code, `${error.message} (embeddings are not queued)`, {
+        retryAfterSeconds: Math.min(error.retryAfterSeconds ?? cap, cap),
+        cause: error.cause,
+      });
     } finally {
       admission.release();
       await admission.cancel();
