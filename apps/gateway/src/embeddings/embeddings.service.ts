@@ -3,6 +3,7 @@ import { CompletionStep } from '@breakwater/completion';
 import { AppConfig } from '@breakwater/config';
 import {
   Caller,
+  ChatCompletionRequest,
   EmbeddingList,
   EmbeddingRequest,
   GatewayError,
@@ -91,10 +92,10 @@ export class EmbeddingsService {
  * What the limits estimate (Limits.estimate prices a chat request): each input as a prompt message and no
  * answer, since an embedding's cost is its input tokens. The real usage replaces it at settlement.
  */
-function asPrompt(request: EmbeddingRequest) {
+function asPrompt(request: EmbeddingRequest): ChatCompletionRequest {
   return {
     model: request.model,
-    messages: embeddingInputs(request).map((content) => ({ role: 'user' as const, content })),
+    messages: embeddingInputs(request).map((content) => ({ role: 'user', content })),
     max_tokens: 0,
   };
 }
