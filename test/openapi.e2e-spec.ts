@@ -334,6 +334,23 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     await expectDocumented(deleted, 200, 'delete /v1/cache');
   });
 
+  it('POST /v1/embeddings documents its 200 list and errors, and its real answers match them', async () => {
+    const operation = document.paths['/v1/embeddings']?.post;
+    if (!operation) throw new Error('POST /v1/embeddings is not documented');
+    const ok = responseOf(operation, 200);
+    expect(jsonSchemaOf(ok)).toEqual({ $ref: '#/components/schemas/EmbeddingList' });
+    expect(Object.keys(ok.headers ?? {})).toEqual(expect.arrayContaining(['x-provider', 'x-model']));
+    expect(codesOf(responseOf(operation, 400))).toEqual(expect.arrayContaining(['INVALID_REQUEST']));
+    expect(codesOf(responseOf(operation, 503))).toEqual(['PROVIDER_UNAVAILABLE']);
+    const url = `${gateway.url}/v1/embeddings`;
+    const route = 'post /v1/embeddings';
+    const floats = await postJson(url, { model: 'mock/echo', input: ['a', 'b'], encoding_format: 'float' });
+    await expectDocumented(floats, 200, route);
+    const encoded = await postJson(url, { model: 'mock/echo', input: 'a', encoding_format: 'base64' });
+    await expectDocumented(encoded, 200, route);
+    await expectDocumented(await postJson(url, { model: 'mock/echo', input: [[1, 2]] }), 400, route);
+  });
+
   it('real error answers carry a status and a code their operation documents', async () => {
     const chatUrl = `${gateway.url}/v1/chat/completions`;
     const chatRoute = 'post /v1/chat/completions';

@@ -8,6 +8,7 @@ import { RedisModule } from '@breakwater/redis';
 import { AdminModule } from './admin/admin.module';
 import { BoardModule } from './board/board.module';
 import { ChatModule } from './chat/chat.module';
+import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { JobsModule } from './jobs/jobs.module';
 import { ModelsModule } from './models/models.module';
 
@@ -23,6 +24,7 @@ export class GatewayModule {
         QueueModule.forRoot({ processing: config.workers.run }),
         HealthModule,
         ChatModule,
+        EmbeddingsModule,
         ModelsModule,
         JobsModule,
         AdminModule,

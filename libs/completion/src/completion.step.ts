@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Usage } from '@breakwater/accounting';
 import { CachePlan, CacheStatus, CachedResult, ResponseCache } from '@breakwater/cache';
-import { ChatCompletionRequest } from '@breakwater/contracts';
-import { ModelRoute, ProviderAnswer, ProviderRegistry } from '@breakwater/llm-provider';
+import { ChatCompletionRequest, EmbeddingRequest, GatewayError, HEADER } from '@breakwater/contracts';
+import { EmbeddingAnswer, ModelRoute, ProviderAnswer, ProviderRegistry } from '@breakwater/llm-provider';
+import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
 import { BudgetReservation, Limits, OutboundLimits, SpendEstimate } from '@breakwater/rate-limit';
 
 /** Where a request goes: the model it asked for and its fallbacks, resolved. */
@@ -42,6 +43,22 @@ export interface Completion {
   settle(): Promise<void>;
 }
 
+/** Embeddings to produce: like a completion's work, without a cache plan (embeddings are not cached). */
+export interface EmbeddingWork {
+  callerId: string;
+  request: EmbeddingRequest;
+  routing: Routing;
+  budget: BudgetHold;
+  signal?: AbortSignal;
+}
+
+/** Embeddings not yet accounted for: `settle()` books them once. */
+export interface Embedded {
+  answer: EmbeddingAnswer;
+  costUsd: number;
+  settle(): Promise<void>;
+}
+
 /**
  * The completion step that a synchronous request and a queued job share: resolve → cache through →
  * provider (ProviderRegistry: breakers, retries, structured output, fallbacks; the outbound quota before
@@ -60,6 +77,7 @@ export class CompletionStep {
     private readonly limits: Limits,
     private readonly outbound: OutboundLimits,
     private readonly usage: Usage,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Throws 400 naming `model`, `x-fallback-models` or the response format's schema. */
@@ -93,6 +111,52 @@ export class CompletionStep {
         await Promise.all([
           work.budget.settle(spent),
           this.usage.recordAnswer(work.callerId, answer, cacheHit),
+        ]);
+      },
+    };
+  }
+
+  /**
+   * Routing for embeddings: 400 naming `model` when its provider has no embeddings API. A fallback without
+   * one (an alias's chat model, say) is left out rather than refused, since it could only fail.
+   */
+  resolveEmbedding(request: EmbeddingRequest, fallbackModels: string[]): Routing {
+    const route = this.providers.resolve(request.model);
+    if (!route.adapter.embed) {
+      throw GatewayError.invalid(
+        'model',
+        `model: provider "${route.provider}" does not support embeddings (openai, gemini and mock do)`,
+      );
+    }
+    const fallbacks = fallbackModels
+      .map((model) => this.providers.resolve(model, HEADER.fallbackModels))
+      .filter((fallback) => fallback.adapter.embed !== undefined);
+    return { route, fallbacks };
+  }
+
+  /** Embeddings from the provider step (breakers, retries, fallbacks, the outbound quota before each attempt). */
+  async embed(work: EmbeddingWork): Promise<Embedded> {
+    const answer = await this.providers.embed(work.routing.route, work.request, {
+      fallbacks: work.routing.fallbacks,
+      signal: work.signal,
+      beforeAttempt: (provider) => this.outbound.take(provider),
+    });
+    const { usage } = answer.embeddings;
+    // Booked under the same `provider/model` (or `other`) label as Usage.recordAnswer gives a completion.
+    const label = this.metrics.modelLabel(answer.provider, answer.model);
+    const model = label === OTHER_MODEL_LABEL ? label : `${answer.provider}/${label}`;
+    return {
+      answer,
+      costUsd: answer.costUsd,
+      settle: async () => {
+        await Promise.all([
+          work.budget.settle({ tokens: usage.total_tokens, costUsd: answer.costUsd }),
+          this.usage.record(work.callerId, model, {
+            tokensIn: usage.prompt_tokens,
+            tokensOut: 0,
+            costUsd: answer.costUsd,
+            cacheHit: false,
+          }),
         ]);
       },
     };

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import {
   ChatCompletionRequest,
+  EmbeddingRequest,
   ErrorCode,
   GatewayError,
   PROVIDER_IDS,
@@ -9,7 +10,7 @@ import {
 import { ReadinessDetail, ReadinessDetails } from '@breakwater/health';
 import { ModelRoute, ModelRouter } from './model-router';
 import { ModelPrice, Pricing } from './pricing';
-import { CompletionOptions, ProviderAnswer, ProviderCaller } from './provider-caller';
+import { CompletionOptions, EmbeddingAnswer, ProviderAnswer, ProviderCaller } from './provider-caller';
 import { CircuitBreakers, CircuitState } from './resilience/circuit-breakers';
 import { StructuredOutput } from './structured-output';
 
@@ -78,6 +79,14 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
     options: CompletionOptions = {},
   ): Promise<ProviderAnswer> {
     return this.caller.complete(route, request, options);
+  }
+
+  embed(
+    route: ModelRoute,
+    request: EmbeddingRequest,
+    options: CompletionOptions = {},
+  ): Promise<EmbeddingAnswer> {
+    return this.caller.embed(route, request, options);
   }
 
   /**

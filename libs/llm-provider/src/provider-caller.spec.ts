@@ -1,4 +1,11 @@
-import { ChatCompletion, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
+import {
+  ChatCompletion,
+  ChatCompletionRequest,
+  EmbeddingList,
+  EmbeddingRequest,
+  GatewayError,
+  ProviderId,
+} from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { completionWith, testConfig } from '@breakwater/testing';
 import { LlmProviderAdapter, ProviderRequest } from './adapters/llm-provider.adapter';
@@ -99,7 +106,7 @@ async function count(metrics: Metrics, outcome: string): Promise<number> {
     .reduce((sum, value) => sum + value.value, 0);
 }
 
-async function failure(run: Promise<ProviderAnswer>): Promise<unknown> {
+async function failure(run: Promise<unknown>): Promise<unknown> {
   try {
     await run;
   } catch (error) {
@@ -366,6 +373,74 @@ describe('ProviderCaller', () => {
       expect(refused).toBeInstanceOf(ProviderError);
       expect(performance.now() - start).toBeLessThan(1000);
       expect(provider.requests).toHaveLength(1);
+    });
+  });
+
+  describe('embed', () => {
+    /** A provider with embeddings playing a script, its last step repeating. */
+    class EmbeddingAdapter extends ScriptedAdapter {
+      readonly embedded: EmbeddingRequest[] = [];
+
+      constructor(
+        id: ProviderId,
+        private readonly script: (EmbeddingList | ProviderError)[],
+      ) {
+        super(id, []);
+      }
+
+      embed(request: EmbeddingRequest): Promise<EmbeddingList> {
+        this.embedded.push(request);
+        const step = this.script[Math.min(this.embedded.length, this.script.length) - 1];
+        return step instanceof ProviderError ? Promise.reject(step) : Promise.resolve(step);
+      }
+    }
+
+    const vectors: EmbeddingList = {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [0.6, 0.8] }],
+      model: 'upstream-name',
+      usage: { prompt_tokens: 1_000_000, total_tokens: 1_000_000 },
+    };
+    const asked: EmbeddingRequest = { model: 'openai/text-embedding-3-small', input: 'text' };
+
+    it('retries through the same loop, names the model and prices the input tokens', async () => {
+      const { caller, metrics } = harness({ RETRY_MAX_ATTEMPTS: '3' });
+      const provider = new EmbeddingAdapter('openai', [transient(), vectors]);
+
+      const result = await caller.embed(routeOf(provider, 'text-embedding-3-small'), asked);
+
+      expect(result.attempts).toBe(2);
+      expect(result.embeddings.model).toBe('openai/text-embedding-3-small');
+      expect(result.costUsd).toBeCloseTo(0.02, 10);
+      expect(provider.embedded.map((request) => request.model)).toEqual([
+        'text-embedding-3-small',
+        'text-embedding-3-small',
+      ]);
+      expect(await count(metrics, 'transient')).toBe(1);
+      expect(await count(metrics, 'success')).toBe(1);
+    });
+
+    it('hands an unavailable route over to the next fallback', async () => {
+      const { caller } = harness({ RETRY_MAX_ATTEMPTS: '1' });
+      const down = new EmbeddingAdapter('openai', [transient()]);
+      const up = new EmbeddingAdapter('gemini', [vectors]);
+
+      const result = await caller.embed(routeOf(down, 'text-embedding-3-small'), asked, {
+        fallbacks: [routeOf(up, 'gemini-embedding-001')],
+      });
+
+      expect(result.provider).toBe('gemini');
+      expect(result.embeddings.model).toBe('gemini/gemini-embedding-001');
+    });
+
+    it('refuses a provider without embeddings with 400 naming model, calling nothing', async () => {
+      const { caller } = harness();
+      const chatOnly = new ScriptedAdapter('anthropic', [answer('never')]);
+
+      const refused = await failure(caller.embed(routeOf(chatOnly, 'claude-haiku-4-5'), asked));
+
+      expect(refused).toMatchObject({ code: 'INVALID_REQUEST', param: 'model' });
+      expect(chatOnly.requests).toHaveLength(0);
     });
   });
 });

@@ -4,13 +4,16 @@ import { AppConfig } from '@breakwater/config';
 import {
   ChatCompletion,
   ChatCompletionRequest,
+  ChatCompletionUsage,
   ChatMessage,
+  EmbeddingList,
+  EmbeddingRequest,
   GatewayError,
   ProviderId,
 } from '@breakwater/contracts';
 import { ModelRoute } from './model-router';
 import { ProviderError } from './provider-error';
-import { PricedCompletion, ProviderMetrics } from './provider-metrics';
+import { Priced, ProviderMetrics } from './provider-metrics';
 import { isBreakerRejection } from './resilience/breaker-rejection';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { CircuitOpenError } from './resilience/circuit-open.error';
@@ -20,6 +23,15 @@ import { StructuredOutput } from './structured-output';
 /** A provider's answer as the gateway returns it (model `provider/model`), with what all its attempts cost. */
 export interface ProviderAnswer {
   completion: ChatCompletion;
+  provider: ProviderId;
+  model: string;
+  costUsd: number;
+  attempts: number;
+}
+
+/** A provider's embeddings as the gateway returns them (model `provider/model`), with what all attempts cost. */
+export interface EmbeddingAnswer {
+  embeddings: EmbeddingList;
   provider: ProviderId;
   model: string;
   costUsd: number;
@@ -56,21 +68,28 @@ export class ProviderCaller {
     private readonly metrics: ProviderMetrics,
   ) {}
 
-  async complete(
+  complete(
     route: ModelRoute,
     request: ChatCompletionRequest,
     options: CompletionOptions = {},
   ): Promise<ProviderAnswer> {
-    const deadline = Date.now() + this.config.resilience.requestTimeoutMs;
-    const routes = [route, ...(options.fallbacks ?? [])];
-    for (let index = 0; ; index++) {
-      try {
-        return await this.completeOn(routes[index], request, deadline, options);
-      } catch (error) {
-        const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
-        if (!unavailable || index === routes.length - 1 || options.signal?.aborted) throw error;
-      }
-    }
+    return this.overRoutes(route, options, (next, deadline) =>
+      this.completeOn(next, request, deadline, options),
+    );
+  }
+
+  /**
+   * Embeddings through the same loop as a completion (breaker, retries, deadline, fallbacks, metrics).
+   * A route whose provider has no embeddings API is a 400 naming `model`.
+   */
+  embed(
+    route: ModelRoute,
+    request: EmbeddingRequest,
+    options: CompletionOptions = {},
+  ): Promise<EmbeddingAnswer> {
+    return this.overRoutes(route, options, (next, deadline) =>
+      this.embedOn(next, request, deadline, options),
+    );
   }
 
   /**
@@ -80,8 +99,12 @@ export class ProviderCaller {
    */
   async once(route: ModelRoute, request: ChatCompletionRequest): Promise<ChatCompletion> {
     try {
-      const priced = await this.attempt(route, request, Date.now() + this.config.resilience.llmTimeoutMs);
-      return priced.completion;
+      const priced = await this.attemptCompletion(
+        route,
+        request,
+        Date.now() + this.config.resilience.llmTimeoutMs,
+      );
+      return priced.answer;
     } catch (error) {
       if (isBreakerRejection(error)) throw this.circuitOpen(route);
       if (!(error instanceof ProviderError)) throw error;
@@ -94,45 +117,39 @@ export class ProviderCaller {
     }
   }
 
+  /** Runs `call` on the route and then on each fallback while the one before is unavailable. */
+  private async overRoutes<T>(
+    route: ModelRoute,
+    options: CompletionOptions,
+    call: (route: ModelRoute, deadline: number) => Promise<T>,
+  ): Promise<T> {
+    const deadline = Date.now() + this.config.resilience.requestTimeoutMs;
+    const routes = [route, ...(options.fallbacks ?? [])];
+    for (let index = 0; ; index++) {
+      try {
+        return await call(routes[index], deadline);
+      } catch (error) {
+        const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
+        if (!unavailable || index === routes.length - 1 || options.signal?.aborted) throw error;
+      }
+    }
+  }
+
   private async completeOn(
     route: ModelRoute,
     request: ChatCompletionRequest,
     deadline: number,
-    { signal, beforeAttempt }: CompletionOptions,
+    options: CompletionOptions,
   ): Promise<ProviderAnswer> {
-    const { retryMaxAttempts, retryBaseDelayMs } = this.config.resilience;
+    const { retryMaxAttempts } = this.config.resilience;
     let messages: ChatMessage[] = request.messages;
     let costUsd = 0;
     for (let attempt = 1; ; attempt++) {
-      if (this.breakers.state(route.provider) === 'open') throw this.circuitOpen(route);
-      await beforeAttempt?.(route.provider);
-      let priced: PricedCompletion;
-      try {
-        priced = await this.attempt(route, { ...request, messages }, deadline, signal);
-      } catch (error) {
-        if (isBreakerRejection(error)) throw this.circuitOpen(route);
-        if (!(error instanceof ProviderError) || signal?.aborted) throw error;
-        if (!error.retryable) {
-          throw new GatewayError(
-            'PROVIDER_ERROR',
-            `provider "${route.provider}" rejected the request: ${error.message}`,
-            {
-              cause: error,
-            },
-          );
-        }
-        const delay = backoffDelayMs(attempt, retryBaseDelayMs, error.options.retryAfterMs);
-        if (attempt >= retryMaxAttempts || Date.now() + delay >= deadline) {
-          throw new GatewayError(
-            'PROVIDER_UNAVAILABLE',
-            `provider "${route.provider}" is unavailable after ${attempt} attempt(s): ${error.message}`,
-            { retryAfterSeconds: seconds(error.options.retryAfterMs ?? retryBaseDelayMs), cause: error },
-          );
-        }
-        await sleep(delay, undefined, { signal });
-        continue;
-      }
-      const { completion } = priced;
+      const priced = await this.retried(route, attempt, deadline, options, () =>
+        this.attemptCompletion(route, { ...request, messages }, deadline, options.signal),
+      );
+      if (!priced) continue;
+      const completion = priced.answer;
       costUsd += priced.costUsd;
       const content = completion.choices[0]?.message.content ?? null;
       const check = this.structured.check(request.response_format, content);
@@ -164,22 +181,108 @@ export class ProviderCaller {
     }
   }
 
-  /** One call through the breaker, timed out by LLM_TIMEOUT_SECONDS or the request's deadline, whichever is first. */
-  private attempt(
+  private async embedOn(
+    route: ModelRoute,
+    request: EmbeddingRequest,
+    deadline: number,
+    options: CompletionOptions,
+  ): Promise<EmbeddingAnswer> {
+    const { adapter } = route;
+    if (!adapter.embed) {
+      throw GatewayError.invalid('model', `model: provider "${route.provider}" does not support embeddings`);
+    }
+    const embed = adapter.embed.bind(adapter);
+    for (let attempt = 1; ; attempt++) {
+      const priced = await this.retried(route, attempt, deadline, options, () =>
+        this.attempt(
+          route,
+          deadline,
+          options.signal,
+          (signal) => embed({ ...request, model: route.model }, signal),
+          (embeddings) => ({ ...embeddings.usage, completion_tokens: 0 }),
+        ),
+      );
+      if (!priced) continue;
+      return {
+        embeddings: { ...priced.answer, model: `${route.provider}/${route.model}` },
+        provider: route.provider,
+        model: route.model,
+        costUsd: priced.costUsd,
+        attempts: attempt,
+      };
+    }
+  }
+
+  /**
+   * One attempt of the loop, refused while the provider's circuit is open and held by `beforeAttempt`.
+   * A transient failure backs off and gives undefined (try again); a permanent one, or one with no
+   * attempt or time left, is thrown as PROVIDER_ERROR or PROVIDER_UNAVAILABLE.
+   */
+  private async retried<T>(
+    route: ModelRoute,
+    attempt: number,
+    deadline: number,
+    { signal, beforeAttempt }: CompletionOptions,
+    call: () => Promise<T>,
+  ): Promise<T | undefined> {
+    const { retryMaxAttempts, retryBaseDelayMs } = this.config.resilience;
+    if (this.breakers.state(route.provider) === 'open') throw this.circuitOpen(route);
+    await beforeAttempt?.(route.provider);
+    try {
+      return await call();
+    } catch (error) {
+      if (isBreakerRejection(error)) throw this.circuitOpen(route);
+      if (!(error instanceof ProviderError) || signal?.aborted) throw error;
+      if (!error.retryable) {
+        throw new GatewayError(
+          'PROVIDER_ERROR',
+          `provider "${route.provider}" rejected the request: ${error.message}`,
+          { cause: error },
+        );
+      }
+      const delay = backoffDelayMs(attempt, retryBaseDelayMs, error.options.retryAfterMs);
+      if (attempt >= retryMaxAttempts || Date.now() + delay >= deadline) {
+        throw new GatewayError(
+          'PROVIDER_UNAVAILABLE',
+          `provider "${route.provider}" is unavailable after ${attempt} attempt(s): ${error.message}`,
+          { retryAfterSeconds: seconds(error.options.retryAfterMs ?? retryBaseDelayMs), cause: error },
+        );
+      }
+      await sleep(delay, undefined, { signal });
+      return undefined;
+    }
+  }
+
+  private attemptCompletion(
     route: ModelRoute,
     request: ChatCompletionRequest,
     deadline: number,
     signal?: AbortSignal,
-  ): Promise<PricedCompletion> {
+  ): Promise<Priced<ChatCompletion>> {
+    return this.attempt(
+      route,
+      deadline,
+      signal,
+      (attemptSignal) => route.adapter.complete({ ...request, model: route.model }, attemptSignal),
+      (completion) => completion.usage,
+    );
+  }
+
+  /** One call through the breaker, timed out by LLM_TIMEOUT_SECONDS or the request's deadline, whichever is first. */
+  private attempt<T>(
+    route: ModelRoute,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    call: (signal: AbortSignal) => Promise<T>,
+    usageOf: (answer: T) => ChatCompletionUsage,
+  ): Promise<Priced<T>> {
     const budget = Math.max(1, Math.min(this.config.resilience.llmTimeoutMs, deadline - Date.now()));
     const timeout = AbortSignal.timeout(budget);
-    return this.metrics.measure(route, () =>
-      this.breakers.fire(route.provider, () =>
-        route.adapter.complete(
-          { ...request, model: route.model },
-          signal ? AbortSignal.any([timeout, signal]) : timeout,
-        ),
-      ),
+    return this.metrics.measure(
+      route,
+      () =>
+        this.breakers.fire(route.provider, () => call(signal ? AbortSignal.any([timeout, signal]) : timeout)),
+      usageOf,
     );
   }
 

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ChatCompletion } from '@breakwater/contracts';
+import { ChatCompletionUsage } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { ModelRoute } from './model-router';
 import { Pricing } from './pricing';
 import { ProviderError } from './provider-error';
 import { isBreakerRejection } from './resilience/breaker-rejection';
 
-/** One attempt's answer and what it cost. */
-export interface PricedCompletion {
-  completion: ChatCompletion;
+/** One attempt's answer (a completion, or embeddings) and what it cost. */
+export interface Priced<T> {
+  answer: T;
   costUsd: number;
 }
 
@@ -23,18 +23,26 @@ export class ProviderMetrics {
     private readonly pricing: Pricing,
   ) {}
 
-  /** Times and counts one attempt; a failure is counted by its kind and thrown on unchanged. */
-  async measure(route: ModelRoute, call: () => Promise<ChatCompletion>): Promise<PricedCompletion> {
+  /**
+   * Times and counts one attempt; a failure is counted by its kind and thrown on unchanged. `usageOf`
+   * reads the answer's tokens (embeddings have input tokens only).
+   */
+  async measure<T>(
+    route: ModelRoute,
+    call: () => Promise<T>,
+    usageOf: (answer: T) => ChatCompletionUsage,
+  ): Promise<Priced<T>> {
     const labels = this.labels(route);
     const stopTimer = this.metrics.llmRequestDuration.startTimer(labels);
     try {
-      const completion = await call();
-      const costUsd = this.pricing.costUsd(route.provider, route.model, completion.usage);
+      const answer = await call();
+      const usage = usageOf(answer);
+      const costUsd = this.pricing.costUsd(route.provider, route.model, usage);
       this.metrics.llmRequests.inc({ ...labels, outcome: 'success' });
-      this.metrics.llmTokens.inc({ ...labels, type: 'input' }, completion.usage.prompt_tokens);
-      this.metrics.llmTokens.inc({ ...labels, type: 'output' }, completion.usage.completion_tokens);
+      this.metrics.llmTokens.inc({ ...labels, type: 'input' }, usage.prompt_tokens);
+      this.metrics.llmTokens.inc({ ...labels, type: 'output' }, usage.completion_tokens);
       this.metrics.llmCost.inc(labels, costUsd);
-      return { completion, costUsd };
+      return { answer, costUsd };
     } catch (error) {
       this.metrics.llmRequests.inc({ ...labels, outcome: outcomeOf(error) });
       throw error;

@@ -4,6 +4,7 @@ import apiKeyInvalidFixture from '../../fixtures/gemini/error-api-key-invalid.js
 import internalFixture from '../../fixtures/gemini/error-internal.json';
 import resourceExhaustedFixture from '../../fixtures/gemini/error-resource-exhausted.json';
 import { schemaInstance } from '@breakwater/llm-provider';
+import { stubVector } from './openai.stub';
 import { RecordedRequest, StubHandler, StubReply, StubServer } from './stub-server';
 
 /**
@@ -57,6 +58,7 @@ const STATUS_NAMES: Record<number, string> = {
 };
 
 const GENERATE_PATH = /^\/v1beta\/models\/([^/:?]+):generateContent$/;
+const EMBED_PATH = /^\/v1beta\/models\/([^/:?]+):batchEmbedContents$/;
 
 export async function startGeminiStub(): Promise<GeminiStub> {
   const server = await new StubServer(answer).start();
@@ -111,6 +113,7 @@ export const geminiWire: GeminiStub['wire'] = {
 };
 
 function answer(request: RecordedRequest): StubReply {
+  if (request.method === 'POST' && EMBED_PATH.test(request.path)) return embedAnswer(request);
   const model = geminiWire.model(request);
   if (request.method !== 'POST' || typeof model !== 'string') {
     return errorReply(404, `Method not found: ${request.method} ${request.path}`);
@@ -152,6 +155,26 @@ function answer(request: RecordedRequest): StubReply {
     thoughtsTokenCount: 0,
   };
   return { body: response };
+}
+
+interface GeminiEmbedBody {
+  requests?: { model?: string; content?: GeminiContent; outputDimensionality?: number }[];
+}
+
+/**
+ * `POST /v1beta/models/<model>:batchEmbedContents` as the Gemini API answers it: `embeddings[].values`
+ * in the requests' order (768 long by default, gemini-embedding-001's recommended length), no usage.
+ */
+function embedAnswer(request: RecordedRequest): StubReply {
+  if (!geminiWire.apiKey(request)) return errorReply(403, "Method doesn't allow unregistered callers.");
+  const body = (request.body ?? {}) as GeminiEmbedBody;
+  return {
+    body: {
+      embeddings: (body.requests ?? []).map((item) => ({
+        values: stubVector(`gemini:${textOf(item.content ?? {})}`, item.outputDimensionality ?? 768),
+      })),
+    },
+  };
 }
 
 function errorReply(status: number, message: string, headers: Record<string, string> = {}): StubReply {

@@ -113,6 +113,9 @@ export const openAiWire: OpenAiStub['wire'] = {
 };
 
 function answer(request: RecordedRequest, basePath: string): StubReply {
+  if (request.method === 'POST' && request.path === `${basePath}/embeddings`) {
+    return openAiWire.apiKey(request) ? embeddingsAnswer(request) : missingKey();
+  }
   if (request.method !== 'POST' || request.path !== `${basePath}/chat/completions`) {
     return {
       status: 404,
@@ -126,20 +129,7 @@ function answer(request: RecordedRequest, basePath: string): StubReply {
       },
     };
   }
-  if (!openAiWire.apiKey(request)) {
-    return {
-      status: 401,
-      body: {
-        error: {
-          message:
-            "You didn't provide an API key. You need to provide your API key in an Authorization header.",
-          type: 'invalid_request_error',
-          param: null,
-          code: null,
-        },
-      },
-    };
-  }
+  if (!openAiWire.apiKey(request)) return missingKey();
   const body = bodyOf(request);
   const messages = body.messages ?? [];
   const digest = createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 12);
@@ -162,6 +152,56 @@ function answer(request: RecordedRequest, basePath: string): StubReply {
       `chatcmpl-stub-${digest}`,
     ),
   };
+}
+
+function missingKey(): StubReply {
+  return {
+    status: 401,
+    body: {
+      error: {
+        message:
+          "You didn't provide an API key. You need to provide your API key in an Authorization header.",
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    },
+  };
+}
+
+interface OpenAiEmbeddingBody {
+  model?: unknown;
+  input?: string | string[];
+  dimensions?: number;
+}
+
+/**
+ * `POST <basePath>/embeddings` as OpenAI answers it with `encoding_format: float`: a list of vectors,
+ * `dimensions` long (1536, text-embedding-3-small's length, by default), seeded by each input's SHA-256.
+ */
+function embeddingsAnswer(request: RecordedRequest): StubReply {
+  const body = (request.body ?? {}) as OpenAiEmbeddingBody;
+  const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
+  const dimensions = body.dimensions ?? 1536;
+  const tokens = inputs.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
+  return {
+    body: {
+      object: 'list',
+      data: inputs.map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: stubVector(`openai:${text}`, dimensions),
+      })),
+      model: String(body.model),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    },
+  };
+}
+
+/** `dimensions` numbers in [-1, 1) from the SHA-256 of `seed`, repeated as needed. */
+export function stubVector(seed: string, dimensions: number): number[] {
+  const digest = createHash('sha256').update(seed).digest();
+  return Array.from({ length: dimensions }, (_, index) => digest[index % digest.length] / 128 - 1);
 }
 
 function completionBody(

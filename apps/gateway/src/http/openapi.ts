@@ -75,6 +75,7 @@ const CODE_MEANINGS: Record<ErrorCode, string> = {
 export type SchemaName =
   | 'ErrorBody'
   | 'ChatCompletion'
+  | 'EmbeddingList'
   | 'AcceptedBody'
   | 'JobStatusBody'
   | 'BatchResults'
@@ -143,6 +144,37 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
         type: 'integer',
         minimum: 0,
         description: 'Seconds to wait before retrying; the same as Retry-After.',
+      },
+    },
+  },
+  EmbeddingList: {
+    type: 'object',
+    description: "OpenAI's embeddings answer: one vector per input, in the inputs' order.",
+    required: ['object', 'data', 'model', 'usage'],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['object', 'index', 'embedding'],
+          properties: {
+            object: { type: 'string', enum: ['embedding'] },
+            index: { type: 'integer' },
+            embedding: {
+              oneOf: [
+                { type: 'array', items: { type: 'number' } },
+                { type: 'string', description: 'encoding_format base64: little-endian float32 bytes.' },
+              ],
+            },
+          },
+        },
+      },
+      model: { type: 'string', description: '`provider/model` that answered.' },
+      usage: {
+        type: 'object',
+        required: ['prompt_tokens', 'total_tokens'],
+        properties: { prompt_tokens: { type: 'integer' }, total_tokens: { type: 'integer' } },
       },
     },
   },

@@ -1,4 +1,10 @@
-import { ChatCompletion, ChatCompletionRequest, ProviderId } from '@breakwater/contracts';
+import {
+  ChatCompletion,
+  ChatCompletionRequest,
+  EmbeddingList,
+  EmbeddingRequest,
+  ProviderId,
+} from '@breakwater/contracts';
 
 /** A request as one provider receives it: `model` is that provider's own name, without the prefix. */
 export type ProviderRequest = ChatCompletionRequest;
@@ -12,6 +18,11 @@ export interface LlmProviderAdapter {
   /** Whether the adapter has what it needs to call out (its API key). */
   readonly configured: boolean;
   complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion>;
+  /**
+   * Embeddings of `request.input` (`model` is the provider's own name), in OpenAI's shape; absent on a
+   * provider without an embeddings API.
+   */
+  embed?(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingList>;
 }
 
 /** Multi-binding token: every adapter of the process. */

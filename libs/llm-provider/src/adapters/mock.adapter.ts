@@ -2,11 +2,23 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion, FinishReason } from '@breakwater/contracts';
+import {
+  ChatCompletion,
+  EmbeddingList,
+  EmbeddingRequest,
+  FinishReason,
+  embeddingInputs,
+} from '@breakwater/contracts';
 import { SchemaInstanceBoundError, schemaInstance } from '../json-schema-instance';
 import { ProviderError } from '../provider-error';
 import { estimatePromptTokens, estimateTokens, messageText } from '../token-estimate';
 import { LlmProviderAdapter, ProviderRequest } from './llm-provider.adapter';
+import { embeddingList, estimatedInputTokens } from './shared/embedding-mapping';
+
+/** The mock's vector length when a request sets no `dimensions`. */
+export const MOCK_EMBEDDING_DIMENSIONS = 8;
+/** The longest vector the mock makes: OpenAI's largest model's length. */
+export const MAX_MOCK_EMBEDDING_DIMENSIONS = 3072;
 
 /**
  * The development provider: answers in-process with content derived from the messages, so the same
@@ -24,15 +36,7 @@ export class MockAdapter implements LlmProviderAdapter {
   }
 
   async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
-    const { latencyMs, failureRate } = this.config.mock;
-    if (latencyMs > 0) {
-      await sleep(latencyMs, undefined, { signal }).catch(() => {
-        throw new ProviderError('transient', 'mock provider timed out');
-      });
-    }
-    if (failureRate > 0 && Math.random() < failureRate) {
-      throw new ProviderError('transient', 'mock provider failure (MOCK_FAILURE_RATE)', { status: 503 });
-    }
+    await this.behave(signal);
     const digest = createHash('sha256').update(JSON.stringify(request.messages)).digest('hex').slice(0, 12);
     const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
     const text = lastUser ? messageText(lastUser) : '';
@@ -59,6 +63,41 @@ export class MockAdapter implements LlmProviderAdapter {
       },
       system_fingerprint: 'breakwater-mock',
     };
+  }
+
+  /**
+   * A unit vector per input, seeded by the input's SHA-256: the same text always gets the same vector,
+   * different texts differ, and the length is `dimensions` (MOCK_EMBEDDING_DIMENSIONS by default).
+   */
+  async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingList> {
+    await this.behave(signal);
+    const dimensions = request.dimensions ?? MOCK_EMBEDDING_DIMENSIONS;
+    if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_MOCK_EMBEDDING_DIMENSIONS) {
+      throw new ProviderError(
+        'bad_request',
+        `the mock makes vectors of 1 to ${MAX_MOCK_EMBEDDING_DIMENSIONS} dimensions, not ${dimensions}`,
+        { status: 400 },
+      );
+    }
+    const data = embeddingInputs(request).map((text, index) => ({
+      object: 'embedding' as const,
+      index,
+      embedding: unitVector(text, dimensions),
+    }));
+    return embeddingList(request.model, data, estimatedInputTokens(request));
+  }
+
+  /** MOCK_LATENCY_MS and MOCK_FAILURE_RATE, as every call of the mock has them. */
+  private async behave(signal: AbortSignal): Promise<void> {
+    const { latencyMs, failureRate } = this.config.mock;
+    if (latencyMs > 0) {
+      await sleep(latencyMs, undefined, { signal }).catch(() => {
+        throw new ProviderError('transient', 'mock provider timed out');
+      });
+    }
+    if (failureRate > 0 && Math.random() < failureRate) {
+      throw new ProviderError('transient', 'mock provider failure (MOCK_FAILURE_RATE)', { status: 503 });
+    }
   }
 
   private content(request: ProviderRequest, text: string, digest: string): string {
@@ -93,4 +132,17 @@ export class MockAdapter implements LlmProviderAdapter {
       return { content, finishReason: 'stop' };
     return { content: content.slice(0, limit * 4), finishReason: 'length' };
   }
+}
+
+/** `dimensions` components in [-1, 1) drawn from SHA-256 blocks of the text, scaled to length 1. */
+function unitVector(text: string, dimensions: number): number[] {
+  const components: number[] = [];
+  for (let block = 0; components.length < dimensions; block++) {
+    const digest = createHash('sha256').update(`${block}:${text}`).digest();
+    for (let offset = 0; offset < digest.length && components.length < dimensions; offset += 4) {
+      components.push(digest.readUInt32BE(offset) / 2 ** 31 - 1);
+    }
+  }
+  const norm = Math.hypot(...components) || 1;
+  return components.map((value) => value / norm);
 }

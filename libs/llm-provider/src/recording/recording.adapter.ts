@@ -1,4 +1,4 @@
-import { ChatCompletion } from '@breakwater/contracts';
+import { ChatCompletion, EmbeddingList, EmbeddingRequest } from '@breakwater/contracts';
 import { LlmProviderAdapter, ProviderRequest } from '../adapters/llm-provider.adapter';
 import { ExchangeRecorder } from './exchange-recorder';
 
@@ -11,6 +11,8 @@ import { ExchangeRecorder } from './exchange-recorder';
 export class RecordingAdapter implements LlmProviderAdapter {
   readonly id: LlmProviderAdapter['id'];
   readonly configured: boolean;
+  /** Forwarded as is: RECORD_DIR's exchanges are chat completions, which the replay provider answers from. */
+  readonly embed?: (request: EmbeddingRequest, signal: AbortSignal) => Promise<EmbeddingList>;
 
   constructor(
     private readonly inner: LlmProviderAdapter,
@@ -18,6 +20,9 @@ export class RecordingAdapter implements LlmProviderAdapter {
   ) {
     this.id = inner.id;
     this.configured = inner.configured;
+    // Present only when the inner adapter has embeddings, so the caller's "does not support embeddings"
+    // still sees a provider without them.
+    this.embed = inner.embed?.bind(inner);
   }
 
   async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { ApiError, GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import type { ApiError, EmbedContentResponse, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion } from '@breakwater/contracts';
+import { ChatCompletion, EmbeddingList, EmbeddingRequest, embeddingInputs } from '@breakwater/contracts';
 import { ProviderError, providerErrorFromStatus } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
+import { checkedEmbeddings, embeddingList, estimatedInputTokens } from '../shared/embedding-mapping';
 import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { callFailed, connectionFailed, redact } from '../shared/sdk-error';
 import { toGeminiRequest } from './gemini.request';
@@ -52,6 +53,33 @@ export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGen
       throw geminiProviderError(error, this.apiKey);
     }
     return fromGeminiResponse(response, request);
+  }
+
+  /**
+   * `models.embedContent`, which the SDK sends to the Gemini API as one `batchEmbedContents` call,
+   * `dimensions` as `outputDimensionality`. Gemini reports no token count for embeddings, so usage is the
+   * gateway's own estimate (about four characters a token), which budgets and metrics then count.
+   */
+  async embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingList> {
+    const client = await this.connected()();
+    if (signal.aborted) throw new ProviderError('transient', 'gemini: request aborted before it was sent');
+    const inputs = embeddingInputs(request);
+    let response: EmbedContentResponse;
+    try {
+      response = await client.models.embedContent({
+        model: request.model,
+        contents: inputs.map((text) => ({ role: 'user', parts: [{ text }] })),
+        config: {
+          abortSignal: signal,
+          ...(request.dimensions !== undefined ? { outputDimensionality: request.dimensions } : {}),
+        },
+      });
+    } catch (error) {
+      throw geminiProviderError(error, this.apiKey);
+    }
+    const vectors = (response.embeddings ?? []).map((embedding) => embedding.values);
+    const data = checkedEmbeddings('gemini', request, vectors);
+    return embeddingList(request.model, data, estimatedInputTokens(request));
   }
 }
 

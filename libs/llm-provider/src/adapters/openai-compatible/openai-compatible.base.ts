@@ -8,11 +8,13 @@ import type {
   ChatCompletion as OpenAiCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
+import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources/embeddings';
 import { ProviderSettings } from '@breakwater/config';
-import { ChatCompletion, RemoteProviderId } from '@breakwater/contracts';
+import { ChatCompletion, EmbeddingList, EmbeddingRequest, RemoteProviderId } from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { ProviderTransport } from '../shared/provider-transport';
+import { checkedEmbeddings, embeddingList, estimatedInputTokens } from '../shared/embedding-mapping';
 import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
 import { openAiRequestBody } from './openai-compatible.request';
@@ -77,6 +79,35 @@ export abstract class OpenAiCompatibleAdapter extends RemoteProviderAdapter<Prov
       throw openAiProviderError(this.id, error, this.apiKey);
     }
     return fromOpenAiCompletion(completion, request, this.apiKey);
+  }
+
+  /**
+   * `POST /embeddings` in OpenAI's wire format, vectors as floats (OpenAI's SDK would ask for base64 by
+   * default). A subclass whose provider has the endpoint exposes it as `embed`.
+   */
+  protected async postEmbeddings(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingList> {
+    const body: EmbeddingCreateParams = {
+      model: request.model,
+      input: request.input,
+      encoding_format: 'float',
+      ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+      ...(request.user !== undefined ? { user: request.user } : {}),
+    };
+    let answer: CreateEmbeddingResponse;
+    try {
+      answer = await this.connected().post<CreateEmbeddingResponse>('/embeddings', body, signal);
+    } catch (error) {
+      throw openAiProviderError(this.id, error, this.apiKey);
+    }
+    const items = Array.isArray(answer?.data) ? [...answer.data].sort((a, b) => a.index - b.index) : [];
+    const data = checkedEmbeddings(
+      this.id,
+      request,
+      items.map((item) => item.embedding),
+    );
+    // A compatible endpoint that reports no usage is estimated, so budgets still count what it was sent.
+    const tokens = answer.usage?.prompt_tokens ?? estimatedInputTokens(request);
+    return embeddingList(request.model, data, tokens);
   }
 
   protected override disconnect(transport: ProviderTransport): Promise<void> {

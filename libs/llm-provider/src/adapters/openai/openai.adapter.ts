@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
+import { EmbeddingList, EmbeddingRequest } from '@breakwater/contracts';
 import { OpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible.base';
 
-/** OpenAI's chat completions: the base as it is. */
+/** OpenAI's chat completions and embeddings: the base as it is. */
 @Injectable()
 export class OpenAiAdapter extends OpenAiCompatibleAdapter {
   constructor(config: AppConfig) {
@@ -10,5 +11,9 @@ export class OpenAiAdapter extends OpenAiCompatibleAdapter {
       defaultBaseUrl: 'https://api.openai.com/v1',
       timeoutMs: config.resilience.llmTimeoutMs,
     });
+  }
+
+  embed(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingList> {
+    return this.postEmbeddings(request, signal);
   }
 }

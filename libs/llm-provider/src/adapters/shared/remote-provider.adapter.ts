@@ -31,8 +31,13 @@ export abstract class RemoteProviderAdapter<Client> implements LlmProviderAdapte
   }
 
   async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
+    return this.call(this.connected(), request, signal);
+  }
+
+  /** The client, or the `auth` failure of a provider without a key (thrown before any request leaves). */
+  protected connected(): Client {
     if (!this.client) throw notConfigured(this.id);
-    return this.call(this.client, request, signal);
+    return this.client;
   }
 
   /** Maps the request, calls the provider, sorts a failure into a ProviderError, maps the answer. */

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CompletionModule } from '@breakwater/completion';
+import { RateLimitModule } from '@breakwater/rate-limit';
+import { CallerGuard } from '../auth/caller.guard';
+import { ModelsModule } from '../models/models.module';
+import { EmbeddingsController } from './embeddings.controller';
+import { EmbeddingsService } from './embeddings.service';
+
+@Module({
+  imports: [CompletionModule, RateLimitModule, ModelsModule],
+  providers: [EmbeddingsService, CallerGuard],
+  controllers: [EmbeddingsController],
+})
+export class EmbeddingsModule {}
