@@ -49,14 +49,29 @@ export class Usage {
   /** Books a provider answer (or a cache hit of one, which costs nothing) to its caller. */
   recordAnswer(callerId: string, answer: ProviderAnswer, cacheHit: boolean): Promise<void> {
     const { usage } = answer.completion;
-    const label = this.metrics.modelLabel(answer.provider, answer.model);
-    const model = label === OTHER_MODEL_LABEL ? label : `${answer.provider}/${label}`;
-    return this.record(callerId, model, {
+    return this.recordFor(callerId, answer, {
       tokensIn: usage.prompt_tokens,
       tokensOut: usage.completion_tokens,
       costUsd: cacheHit ? 0 : answer.costUsd,
       cacheHit,
     });
+  }
+
+  /**
+   * Books what a provider answered (`provider` and its own `model` name) under the model's label:
+   * `provider/model` of a known model, else `other`.
+   */
+  recordFor(
+    callerId: string,
+    answered: Pick<ProviderAnswer, 'provider' | 'model'>,
+    entry: UsageEntry,
+  ): Promise<void> {
+    const label = this.metrics.modelLabel(answered.provider, answered.model);
+    return this.record(
+      callerId,
+      label === OTHER_MODEL_LABEL ? label : `${answered.provider}/${label}`,
+      entry,
+    );
   }
 
   /**

@@ -3,7 +3,6 @@ import { Usage } from '@breakwater/accounting';
 import { CachePlan, CacheStatus, CachedResult, ResponseCache } from '@breakwater/cache';
 import { ChatCompletionRequest, EmbeddingRequest, GatewayError, HEADER } from '@breakwater/contracts';
 import { EmbeddingAnswer, ModelRoute, ProviderAnswer, ProviderRegistry } from '@breakwater/llm-provider';
-import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
 import { BudgetReservation, Limits, OutboundLimits, SpendEstimate } from '@breakwater/rate-limit';
 
 /** Where a request goes: the model it asked for and its fallbacks, resolved. */
@@ -77,7 +76,6 @@ export class CompletionStep {
     private readonly limits: Limits,
     private readonly outbound: OutboundLimits,
     private readonly usage: Usage,
-    private readonly metrics: Metrics,
   ) {}
 
   /** Throws 400 naming `model`, `x-fallback-models` or the response format's schema. */
@@ -142,16 +140,13 @@ export class CompletionStep {
       beforeAttempt: (provider) => this.outbound.take(provider),
     });
     const { usage } = answer.embeddings;
-    // Booked under the same `provider/model` (or `other`) label as Usage.recordAnswer gives a completion.
-    const label = this.metrics.modelLabel(answer.provider, answer.model);
-    const model = label === OTHER_MODEL_LABEL ? label : `${answer.provider}/${label}`;
     return {
       answer,
       costUsd: answer.costUsd,
       settle: async () => {
         await Promise.all([
           work.budget.settle({ tokens: usage.total_tokens, costUsd: answer.costUsd }),
-          this.usage.record(work.callerId, model, {
+          this.usage.recordFor(work.callerId, answer, {
             tokensIn: usage.prompt_tokens,
             tokensOut: 0,
             costUsd: answer.costUsd,
