@@ -6,6 +6,7 @@ import { AcceptedBody, Caller, ChatCompletion } from '@breakwater/contracts';
 import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
+import { markAnswered } from '../http/answered-by';
 import { clientGone } from '../http/client-gone';
 import { ApiAnswer, ApiCaller, ApiCompletionHeaders, ApiContractErrors } from '../http/openapi';
 import { ChatOutcome, ChatService } from './chat.service';
@@ -98,13 +99,12 @@ function respond(
     log.queue_id = accepted.queue_id;
     return accepted;
   }
-  reply.header('x-provider', outcome.provider).header('x-model', outcome.model);
-  Object.assign(log, {
+  markAnswered(request, reply, {
     provider: outcome.provider,
     model: outcome.model,
-    tokens_in: outcome.completion.usage.prompt_tokens,
-    tokens_out: outcome.completion.usage.completion_tokens,
-    cost_usd: outcome.costUsd,
+    tokensIn: outcome.completion.usage.prompt_tokens,
+    tokensOut: outcome.completion.usage.completion_tokens,
+    costUsd: outcome.costUsd,
   });
   return outcome.completion;
 }

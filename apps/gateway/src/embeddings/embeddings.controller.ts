@@ -3,10 +3,10 @@ import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@breakwater/config';
 import { Caller, EmbeddingList, EncodedEmbeddingList } from '@breakwater/contracts';
-import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { directivesOf } from '../chat/request-directives';
+import { markAnswered } from '../http/answered-by';
 import { clientGone } from '../http/client-gone';
 import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';
 import { EmbeddingRequestDto } from './dto/embedding-request.dto';
@@ -50,13 +50,12 @@ export class EmbeddingsController {
         reply.headers(headers);
       },
     });
-    reply.header('x-provider', outcome.provider).header('x-model', outcome.model);
-    Object.assign(requestLogFields(request.raw), {
+    markAnswered(request, reply, {
       provider: outcome.provider,
       model: outcome.model,
-      tokens_in: outcome.embeddings.usage.prompt_tokens,
-      tokens_out: 0,
-      cost_usd: outcome.costUsd,
+      tokensIn: outcome.embeddings.usage.prompt_tokens,
+      tokensOut: 0,
+      costUsd: outcome.costUsd,
     });
     return encodedEmbeddings(outcome.embeddings, body.encoding_format);
   }

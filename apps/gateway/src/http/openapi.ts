@@ -88,6 +88,27 @@ export type SchemaName =
 
 const ref = (name: SchemaName): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
 
+/**
+ * OpenAI's list envelope, `{object: "list", data: [item, ...]}`, with `more` properties beside `data` (the
+ * embeddings answer's `model` and `usage`).
+ */
+function listOf(
+  item: SchemaObject,
+  description?: string,
+  more: Record<string, SchemaObject | ReferenceObject> = {},
+): SchemaObject {
+  return {
+    type: 'object',
+    ...(description ? { description } : {}),
+    required: ['object', 'data', ...Object.keys(more)],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      data: { type: 'array', items: item },
+      ...more,
+    },
+  };
+}
+
 const USAGE_COUNTS: SchemaObject = {
   type: 'object',
   required: ['requests', 'cache_hits', 'tokens_in', 'tokens_out', 'cost_usd'],
@@ -147,29 +168,23 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
       },
     },
   },
-  EmbeddingList: {
-    type: 'object',
-    description: "OpenAI's embeddings answer: one vector per input, in the inputs' order.",
-    required: ['object', 'data', 'model', 'usage'],
-    properties: {
-      object: { type: 'string', enum: ['list'] },
-      data: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['object', 'index', 'embedding'],
-          properties: {
-            object: { type: 'string', enum: ['embedding'] },
-            index: { type: 'integer' },
-            embedding: {
-              oneOf: [
-                { type: 'array', items: { type: 'number' } },
-                { type: 'string', description: 'encoding_format base64: little-endian float32 bytes.' },
-              ],
-            },
-          },
+  EmbeddingList: listOf(
+    {
+      type: 'object',
+      required: ['object', 'index', 'embedding'],
+      properties: {
+        object: { type: 'string', enum: ['embedding'] },
+        index: { type: 'integer' },
+        embedding: {
+          oneOf: [
+            { type: 'array', items: { type: 'number' } },
+            { type: 'string', description: 'encoding_format base64: little-endian float32 bytes.' },
+          ],
         },
       },
+    },
+    "OpenAI's embeddings answer: one vector per input, in the inputs' order.",
+    {
       model: { type: 'string', description: '`provider/model` that answered.' },
       usage: {
         type: 'object',
@@ -177,7 +192,7 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
         properties: { prompt_tokens: { type: 'integer' }, total_tokens: { type: 'integer' } },
       },
     },
-  },
+  ),
   ChatCompletion: {
     type: 'object',
     description: 'An OpenAI chat.completion object.',
@@ -296,59 +311,40 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
       },
     },
   },
-  ProviderList: {
+  ProviderList: listOf({
     type: 'object',
-    required: ['object', 'data'],
+    required: ['id', 'configured', 'circuit', 'models'],
     properties: {
-      object: { type: 'string', enum: ['list'] },
-      data: {
+      id: { type: 'string', enum: [...PROVIDER_IDS] },
+      configured: { type: 'boolean' },
+      circuit: { type: 'string', enum: [...CIRCUIT_STATES] },
+      models: {
         type: 'array',
         items: {
           type: 'object',
-          required: ['id', 'configured', 'circuit', 'models'],
+          required: ['id', 'input_usd_per_million', 'output_usd_per_million'],
           properties: {
-            id: { type: 'string', enum: [...PROVIDER_IDS] },
-            configured: { type: 'boolean' },
-            circuit: { type: 'string', enum: [...CIRCUIT_STATES] },
-            models: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['id', 'input_usd_per_million', 'output_usd_per_million'],
-                properties: {
-                  id: { type: 'string' },
-                  input_usd_per_million: { type: 'number' },
-                  output_usd_per_million: { type: 'number' },
-                },
-              },
-            },
+            id: { type: 'string' },
+            input_usd_per_million: { type: 'number' },
+            output_usd_per_million: { type: 'number' },
           },
         },
       },
     },
-  },
-  ModelList: {
-    type: 'object',
-    description:
-      'OpenAI’s model list: the MODELS_FILE aliases and `provider/model` names this caller may use.',
-    required: ['object', 'data'],
-    properties: {
-      object: { type: 'string', enum: ['list'] },
-      data: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['id', 'object', 'created', 'owned_by'],
-          properties: {
-            id: { type: 'string', description: 'An alias, or `provider/model`.' },
-            object: { type: 'string', enum: ['model'] },
-            created: { type: 'integer', description: 'Unix seconds; when the gateway started.' },
-            owned_by: { type: 'string', description: 'The provider, or `breakwater` for an alias.' },
-          },
-        },
+  }),
+  ModelList: listOf(
+    {
+      type: 'object',
+      required: ['id', 'object', 'created', 'owned_by'],
+      properties: {
+        id: { type: 'string', description: 'An alias, or `provider/model`.' },
+        object: { type: 'string', enum: ['model'] },
+        created: { type: 'integer', description: 'Unix seconds; when the gateway started.' },
+        owned_by: { type: 'string', description: 'The provider, or `breakwater` for an alias.' },
       },
     },
-  },
+    'OpenAI’s model list: the MODELS_FILE aliases and `provider/model` names this caller may use.',
+  ),
   ProviderTest: {
     type: 'object',
     required: ['provider', 'ok', 'model', 'latency_ms'],
