@@ -69,15 +69,16 @@ describe('limits shared by two gateways on one Redis', () => {
     a = await startGateway(env);
     b = await startGateway(env);
   });
-  // A gateway's shutdown lets a running job finish for up to REQUEST_TIMEOUT_SECONDS (20 s), and both
-  // gateways drain the queue the outbound-quota tests feed: two of those exceed the default hook timeout.
+  // A gateway's shutdown lets a running job finish for up to REQUEST_TIMEOUT_SECONDS (20 s) in its worker
+  // and as long again in its local queue, and both gateways drain the queue the outbound-quota tests feed:
+  // when a delayed job falls due during teardown, two such shutdowns outlast a 60 s hook (seen twice).
   afterAll(async () => {
     await a?.close();
     await b?.close();
     await stub?.stop();
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
   beforeEach(() => stub.server.reply(() => stub.completion('fine')));
 
   it('refuses the sixth request of a 5-per-minute caller across both gateways, headers counting down', async () => {
