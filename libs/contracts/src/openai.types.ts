@@ -55,6 +55,7 @@ export interface ChatCompletionRequest {
   tools?: ChatTool[];
   tool_choice?: unknown;
   stream?: boolean;
+  stream_options?: { include_usage?: boolean };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
@@ -84,5 +85,39 @@ export interface ChatCompletion {
   model: string;
   choices: ChatCompletionChoice[];
   usage: ChatCompletionUsage;
+  system_fingerprint?: string | null;
+}
+
+/** One piece of a tool call in a stream: the first names it (`id`, `function.name`), later ones add `arguments`. */
+export interface ChatCompletionChunkToolCall {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunkChoice {
+  index: number;
+  delta: {
+    role?: 'assistant';
+    content?: string | null;
+    tool_calls?: ChatCompletionChunkToolCall[];
+    refusal?: string | null;
+  };
+  finish_reason: FinishReason | null;
+  logprobs?: unknown;
+}
+
+/**
+ * One `chat.completion.chunk` event of a streamed answer. The last chunk of a stream whose request set
+ * `stream_options.include_usage` has no choices and carries `usage`.
+ */
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: ChatCompletionChunkChoice[];
+  usage?: ChatCompletionUsage | null;
   system_fingerprint?: string | null;
 }

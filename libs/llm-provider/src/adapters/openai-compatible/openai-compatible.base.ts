@@ -7,10 +7,17 @@ import {
 import type {
   ChatCompletion as OpenAiCompletion,
   ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources/embeddings';
 import { ProviderSettings } from '@breakwater/config';
-import { ChatCompletion, EmbeddingList, EmbeddingRequest, RemoteProviderId } from '@breakwater/contracts';
+import {
+  ChatCompletion,
+  ChatCompletionChunk,
+  EmbeddingList,
+  EmbeddingRequest,
+  RemoteProviderId,
+} from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { ProviderTransport } from '../shared/provider-transport';
@@ -19,6 +26,7 @@ import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
 import { openAiRequestBody } from './openai-compatible.request';
 import { fromOpenAiCompletion, providerText } from './openai-compatible.response';
+import { openAiChunks } from './openai-compatible.stream';
 
 export interface OpenAiCompatibleOptions {
   /** Where the API lives when `<P>_BASE_URL` is unset: the full base as the SDK takes it (with `/v1`). */
@@ -79,6 +87,23 @@ export abstract class OpenAiCompatibleAdapter extends RemoteProviderAdapter<Prov
       throw openAiProviderError(this.id, error, this.apiKey);
     }
     return fromOpenAiCompletion(completion, request, this.apiKey);
+  }
+
+  /**
+   * The same request with `stream: true`, usage always asked for (`stream_options.include_usage`: budgets
+   * count it whether or not the caller wants the usage chunk); the provider's SSE passes through as chunks.
+   */
+  async *stream(request: ProviderRequest, signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+    const body: ChatCompletionCreateParamsStreaming = {
+      ...(this.requestBody(request) as Omit<ChatCompletionCreateParamsStreaming, 'stream'>),
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    try {
+      yield* openAiChunks(this.connected().events('/chat/completions', body, signal), this.apiKey);
+    } catch (error) {
+      throw openAiProviderError(this.id, error, this.apiKey);
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { IncomingHttpHeaders } from 'node:http';
+import { createParser } from 'eventsource-parser';
 import { Pool } from 'undici';
 import { RemoteProviderId } from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
@@ -9,6 +10,18 @@ import { StainlessErrorClasses } from './sdk-error';
  * hundreds; anything near this is an upstream gone wrong, and reading on would only hold memory.
  */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The most one server-sent event may hold before it ends: a chunk of a streamed answer is well under a KiB;
+ * an event that never ends would otherwise be buffered for as long as the provider kept sending.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** One server-sent event of a streamed answer: its `event:` name (Anthropic's), and its `data:`. */
+export interface ServerSentEvent {
+  event?: string;
+  data: string;
+}
 
 /** undici's codes for its own connect, headers and body timeouts. */
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -65,6 +78,74 @@ export class ProviderTransport {
     // As the SDK does: an error body that parses is handed over parsed, any other as its text.
     const parsed = parsedOrUndefined(text);
     throw errors.APIError.generate(status, parsed, parsed ? undefined : text, webHeaders(headers));
+  }
+
+  /**
+   * POSTs `body` and yields the answer's server-sent events as they arrive. The request leaves on the first
+   * `next()`; a refusal (non-2xx) is thrown there as the SDK's APIError, read whole like any error answer.
+   * `timeoutMs` bounds the wait for the answer's headers and then each wait between two pieces of its body
+   * (undici's `bodyTimeout`), not the whole stream, which lasts as long as the provider writes. The whole
+   * answer stays under MAX_ANSWER_BYTES and one event under MAX_EVENT_BYTES. Ending the iteration early,
+   * or the caller's signal, closes the connection.
+   */
+  async *events(path: string, body: unknown, signal: AbortSignal): AsyncGenerator<ServerSentEvent> {
+    const { errors, id, timeoutMs } = this.options;
+    if (signal.aborted) throw new errors.APIUserAbortError();
+    const attempt = new AbortController();
+    const cancel = () => attempt.abort();
+    signal.addEventListener('abort', cancel, { once: true });
+    const timer = setTimeout(cancel, timeoutMs);
+    try {
+      let response: Awaited<ReturnType<Pool['request']>>;
+      try {
+        response = await this.pool.request({
+          method: 'POST',
+          path: `${this.basePath}${path}`,
+          headers: { ...this.headers, accept: 'text/event-stream' },
+          body: JSON.stringify(body),
+          signal: attempt.signal,
+          bodyTimeout: timeoutMs,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const text = await response.body.text().catch(() => '');
+        const parsed = parsedOrUndefined(text);
+        throw errors.APIError.generate(
+          response.statusCode,
+          parsed,
+          parsed ? undefined : text,
+          webHeaders(response.headers),
+        );
+      }
+      const ready: ServerSentEvent[] = [];
+      const parser = createParser({ onEvent: ({ event, data }) => ready.push({ event, data }) });
+      const decoder = new TextDecoder();
+      let unfinished = 0;
+      try {
+        for await (const piece of response.body as AsyncIterable<Buffer>) {
+          unfinished += piece.length;
+          parser.feed(decoder.decode(piece, { stream: true }));
+          if (ready.length > 0) unfinished = 0;
+          if (unfinished > MAX_EVENT_BYTES) {
+            throw new ProviderError(
+              'bad_request',
+              `${id}: a streamed event is larger than ${MAX_EVENT_BYTES} bytes`,
+            );
+          }
+          for (const event of ready.splice(0)) yield event;
+        }
+      } finally {
+        // Left early (the consumer stopped, or a failure above): the connection must not stay open.
+        if (!response.body.destroyed) response.body.destroy();
+      }
+    } catch (error) {
+      if (error instanceof ProviderError || error instanceof errors.APIError) throw error;
+      throw this.failure(error, signal, attempt.signal);
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
   }
 
   /** Lets go of the pool's connections once in-flight requests have ended (on application shutdown). */
