@@ -10,8 +10,8 @@ export const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A full entry key: `bw:cache:v1:<namespace>:<sha256 hex>`. */
 export const FULL_KEY_PATTERN = /^bw:cache:v1:([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})$/;
 
-/** Top-level request fields that never reach a provider's generation (`user` is abuse tracking, `stream` is refused). */
-const NOT_SHAPING = new Set(['model', 'stream', 'user']);
+/** Top-level request fields that never reach a provider's generation (`user` is abuse tracking; streamed or not, the answer is the same). */
+const NOT_SHAPING = new Set(['model', 'stream', 'stream_options', 'user']);
 
 /** Fields given their provider default below; every other top-level field is hashed as sent. */
 const DEFAULTED = new Set([

@@ -176,6 +176,7 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
   /**
    * Only successful answers reach here (errors are thrown past it), and only answers of the planned
    * provider and model are kept: a fallback model's answer is not the answer to this request's key.
+   * An answer larger than CACHE_MAX_ENTRY_BYTES serialised is not kept either.
    */
   private async write(
     plan: CachePlan,
@@ -185,13 +186,13 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     if (plan.key === undefined) return;
     const storable =
       answer !== undefined && plan.write && answer.provider === plan.provider && answer.model === plan.model;
-    if (!storable) {
+    const entry = storable ? entryOf(answer, plan.ttlSeconds) : undefined;
+    const value = entry ? encodeEntry(entry) : '';
+    if (!entry || value.length > this.config.cache.maxEntryBytes) {
       if (lockToken) await this.secondTier.commit(plan.key, '', 0, lockToken, this.filled(plan.key));
       return;
     }
-    const entry = entryOf(answer, plan.ttlSeconds);
     const retainMs = this.retainedUntil(entry) - entry.storedAt;
-    const value = encodeEntry(entry);
     this.firstTier.set(plan.key, entry, retainMs, value.length);
     const event = this.filled(plan.key);
     if (lockToken) await this.secondTier.commit(plan.key, value, retainMs, lockToken, event);

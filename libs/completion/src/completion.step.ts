@@ -1,8 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Usage } from '@breakwater/accounting';
 import { CachePlan, CacheStatus, CachedResult, ResponseCache } from '@breakwater/cache';
-import { ChatCompletionRequest, EmbeddingRequest, GatewayError, HEADER } from '@breakwater/contracts';
-import { EmbeddingAnswer, ModelRoute, ProviderAnswer, ProviderRegistry } from '@breakwater/llm-provider';
+import {
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EmbeddingRequest,
+  GatewayError,
+  HEADER,
+  ProviderId,
+} from '@breakwater/contracts';
+import {
+  EmbeddingAnswer,
+  ModelRoute,
+  ProviderAnswer,
+  ProviderRegistry,
+  ProviderStream,
+} from '@breakwater/llm-provider';
 import { BudgetReservation, Limits, OutboundLimits, SpendEstimate } from '@breakwater/rate-limit';
 
 /** Where a request goes: the model it asked for and its fallbacks, resolved. */
@@ -40,6 +53,18 @@ export interface Completion {
   costUsd: number;
   /** Settles the budget with the real spend and records usage; call it once. */
   settle(): Promise<void>;
+}
+
+/** Where a streamed answer's chunks go as the provider sends them. */
+export interface ChunkSink {
+  /** Called once, just before the first chunk: who answers (the headers go out now). */
+  start(answering: { provider: ProviderId; model: string }): void;
+  chunk(chunk: ChatCompletionChunk): void;
+}
+
+/** A streamed completion that has ended; `live` false means it came whole and is the caller's to replay. */
+export interface StreamedCompletion extends Completion {
+  live: boolean;
 }
 
 /** Embeddings to produce: like a completion's work, without a cache plan (embeddings are not cached). */
@@ -94,9 +119,14 @@ export class CompletionStep {
         signal: work.signal,
         beforeAttempt: (provider) => this.outbound.take(provider),
       });
-    const { answer, status }: CachedResult = work.cachePlan
+    const result: CachedResult = work.cachePlan
       ? await this.cache.through(work.cachePlan, call)
       : { answer: await call(), status: 'BYPASS' };
+    return this.booked(work, result);
+  }
+
+  /** An answer with its booking to do: nothing is charged for a cache hit. */
+  private booked(work: CompletionWork, { answer, status }: CachedResult): Completion {
     const cacheHit = status === 'HIT' || status === 'STALE';
     const spent = cacheHit
       ? { tokens: 0, costUsd: 0 }
@@ -112,6 +142,53 @@ export class CompletionStep {
         ]);
       },
     };
+  }
+
+  /**
+   * A streamed completion: the same cache step, with a provider step that passes each chunk to `sink` as
+   * it arrives and gives the cache the assembled answer once the stream has ended (so only a whole,
+   * valid answer is stored, and identical requests in flight share it). When the cache or a twin's flight
+   * answers instead, nothing reaches the sink and `live` is false. A stream that breaks after its first
+   * chunk (StreamInterruptedError, the client gone included) is booked here on what it had streamed
+   * before the error is thrown on.
+   */
+  async stream(work: CompletionWork, sink: ChunkSink): Promise<StreamedCompletion> {
+    let live: ProviderStream | undefined;
+    const produce = async (): Promise<ProviderAnswer> => {
+      const stream = await this.providers.stream(work.routing.route, work.request, {
+        fallbacks: work.routing.fallbacks,
+        signal: work.signal,
+        beforeAttempt: (provider) => this.outbound.take(provider),
+      });
+      live = stream;
+      sink.start({ provider: stream.provider, model: stream.model });
+      for await (const chunk of stream.chunks()) sink.chunk(chunk);
+      return stream.answer;
+    };
+    let result: CachedResult;
+    try {
+      result = work.cachePlan
+        ? await this.cache.through(work.cachePlan, produce)
+        : { answer: await produce(), status: 'BYPASS' };
+    } catch (error) {
+      if (live) await this.bookBroken(work, live);
+      throw error;
+    }
+    return { ...this.booked(work, result), live: live !== undefined };
+  }
+
+  /** What a stream broken midway had cost: the budget settled and usage recorded on what arrived. */
+  private async bookBroken(work: CompletionWork, stream: ProviderStream): Promise<void> {
+    const { tokens, costUsd, usage } = stream.spent();
+    await Promise.all([
+      work.budget.settle({ tokens, costUsd }),
+      this.usage.recordFor(work.callerId, stream, {
+        tokensIn: usage.prompt_tokens,
+        tokensOut: usage.completion_tokens,
+        costUsd,
+        cacheHit: false,
+      }),
+    ]);
   }
 
   /**

@@ -69,6 +69,8 @@ export abstract class AppConfig {
     l1MaxEntries: number;
     /** Bytes the first tier may hold (its entries' serialised size); 0 with l1MaxEntries 0 turns it off. */
     l1MaxBytes: number;
+    /** The largest answer stored (serialised); a larger one is answered but not cached. */
+    maxEntryBytes: number;
     staleIfErrorSeconds: number;
   };
   abstract readonly rateLimit: { perMinute: number; globalPerMinute: number };

@@ -72,6 +72,7 @@ export class EnvironmentSchema {
   @IsInt() @Min(2) @Max(1000) MAX_JSON_DEPTH: number = 64;
   @IsInt() @Min(256) @Max(16777216) MAX_SCHEMA_BYTES: number = 65536;
   @IsInt() @Min(0) CACHE_L1_MAX_BYTES: number = 67108864;
+  @IsInt() @Min(1024) CACHE_MAX_ENTRY_BYTES: number = 1048576;
   @IsOptional() @IsString() PRICING_FILE?: string;
   @IsOptional() @IsString() @MaxLength(4096) MODELS_FILE?: string;
   @IsOptional() @IsUrl(URL_OPTIONS) OTEL_EXPORTER_OTLP_ENDPOINT?: string;

@@ -71,6 +71,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       ttlSeconds: env.CACHE_TTL_SECONDS,
       l1MaxEntries: env.CACHE_L1_MAX_ENTRIES,
       l1MaxBytes: env.CACHE_L1_MAX_BYTES,
+      maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES,
       staleIfErrorSeconds: env.CACHE_STALE_IF_ERROR_SECONDS,
     },
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, globalPerMinute: env.GLOBAL_RATE_LIMIT_PER_MINUTE },

@@ -25,5 +25,7 @@ export * from './resilience/circuit-breakers';
 export * from './resilience/circuit-open.error';
 export * from './resilience/provider-held.error';
 export * from './resilience/retry-policy';
+export * from './streaming/chunks';
+export * from './streaming/provider-stream';
 export * from './structured-output';
 export * from './token-estimate';

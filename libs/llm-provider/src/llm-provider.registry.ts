@@ -12,6 +12,7 @@ import { ModelRoute, ModelRouter } from './model-router';
 import { ModelPrice, Pricing } from './pricing';
 import { CompletionOptions, EmbeddingAnswer, ProviderAnswer, ProviderCaller } from './provider-caller';
 import { CircuitBreakers, CircuitState } from './resilience/circuit-breakers';
+import { ProviderStream } from './streaming/provider-stream';
 import { StructuredOutput } from './structured-output';
 
 export interface ProviderDescription {
@@ -79,6 +80,15 @@ export class ProviderRegistry implements ReadinessDetails, OnApplicationShutdown
     options: CompletionOptions = {},
   ): Promise<ProviderAnswer> {
     return this.caller.complete(route, request, options);
+  }
+
+  /** A streamed answer, once its first chunk is in (see ProviderCaller.stream). */
+  stream(
+    route: ModelRoute,
+    request: ChatCompletionRequest,
+    options: CompletionOptions = {},
+  ): Promise<ProviderStream> {
+    return this.caller.stream(route, request, options);
   }
 
   embed(

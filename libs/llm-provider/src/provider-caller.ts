@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
 import {
   ChatCompletion,
+  ChatCompletionChunk,
   ChatCompletionRequest,
   ChatCompletionUsage,
   ChatMessage,
@@ -18,6 +19,8 @@ import { isBreakerRejection } from './resilience/breaker-rejection';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { CircuitOpenError } from './resilience/circuit-open.error';
 import { backoffDelayMs } from './resilience/retry-policy';
+import { completionChunks } from './streaming/chunks';
+import { OpenedStream, ProviderStream } from './streaming/provider-stream';
 import { StructuredOutput } from './structured-output';
 
 /** A provider's answer as the gateway returns it (model `provider/model`), with what all its attempts cost. */
@@ -90,6 +93,72 @@ export class ProviderCaller {
     return this.overRoutes(route, options, (next, deadline) =>
       this.embedOn(next, request, deadline, options),
     );
+  }
+
+  /**
+   * A streamed answer through the same loop up to its first chunk: breaker, retries with backoff,
+   * fallbacks and the deadline apply to opening the stream, and an attempt that has not sent its first
+   * chunk within LLM_TIMEOUT_SECONDS (or the request's deadline) is abandoned and retried. From the first
+   * chunk on the stream is the caller's: nothing is retried midway, and a failure then is thrown from the
+   * chunks as a StreamInterruptedError. The response_format is checked once the stream has ended (no
+   * re-prompt: its pieces are already out).
+   */
+  stream(
+    route: ModelRoute,
+    request: ChatCompletionRequest,
+    options: CompletionOptions = {},
+  ): Promise<ProviderStream> {
+    return this.overRoutes(route, options, async (next, deadline) => {
+      for (let attempt = 1; ; attempt++) {
+        const opened = await this.retried(next, attempt, deadline, options, () =>
+          this.openStream(next, request, deadline, options.signal),
+        );
+        if (opened) {
+          return new ProviderStream(next, request, opened, attempt, this.structured, (usage) =>
+            this.metrics.costUsd(next, usage),
+          );
+        }
+      }
+    });
+  }
+
+  /**
+   * One stream attempt, through the breaker until its first chunk. Its upstream signal is aborted by the
+   * caller's signal for the stream's whole life, and by the first-chunk timeout only until that chunk.
+   */
+  private async openStream(
+    route: ModelRoute,
+    request: ChatCompletionRequest,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<OpenedStream> {
+    const upstream = new AbortController();
+    const abort = (): void => upstream.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    const release = (): void => signal?.removeEventListener('abort', abort);
+    const budget = Math.max(1, Math.min(this.config.resilience.llmTimeoutMs, deadline - Date.now()));
+    const timer = setTimeout(abort, budget);
+    const measure = this.metrics.streamAttempt(route);
+    const iterator = chunksOf(route, { ...request, model: route.model }, upstream.signal)[
+      Symbol.asyncIterator
+    ]();
+    try {
+      const first = await this.breakers.fire(route.provider, async () => {
+        const next = await iterator.next();
+        if (next.done)
+          throw new ProviderError('transient', `${route.provider}: the stream ended before its first chunk`);
+        return next.value;
+      });
+      measure.opened();
+      return { iterator, first, measure, release };
+    } catch (error) {
+      measure.failed(error);
+      release();
+      await iterator.return?.().catch(() => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -289,6 +358,19 @@ export class ProviderCaller {
   private circuitOpen(route: ModelRoute): CircuitOpenError {
     return new CircuitOpenError(route.provider, this.breakers.retryAfterMs(route.provider));
   }
+}
+
+/** The adapter's stream, or its whole answer as chunks for an adapter that answers only whole. */
+function chunksOf(
+  route: ModelRoute,
+  request: ChatCompletionRequest,
+  signal: AbortSignal,
+): AsyncIterable<ChatCompletionChunk> {
+  const { adapter } = route;
+  if (adapter.stream) return adapter.stream(request, signal);
+  return (async function* whole() {
+    yield* completionChunks(await adapter.complete(request, signal), { usage: true });
+  })();
 }
 
 function seconds(ms: number): number {

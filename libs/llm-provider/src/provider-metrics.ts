@@ -12,6 +12,15 @@ export interface Priced<T> {
   costUsd: number;
 }
 
+/** One streamed attempt's accounting; see ProviderMetrics.streamAttempt. */
+export interface StreamMeasure {
+  opened(): void;
+  chunk(): void;
+  /** Counts the success with its tokens and returns what it cost. */
+  ended(usage: ChatCompletionUsage): number;
+  failed(error: unknown): void;
+}
+
 /**
  * The accounting of provider attempts: `llm_requests_total` by outcome, `llm_request_duration_seconds`,
  * tokens and cost, each labelled with Metrics.modelLabel so a made-up model name cannot grow the series.
@@ -49,6 +58,43 @@ export class ProviderMetrics {
     } finally {
       stopTimer();
     }
+  }
+
+  /**
+   * A stream attempt, measured in its two parts: `opened` at its first chunk (time to first token),
+   * `chunk` per chunk, and `ended` or `failed` once, when the whole answer is in (tokens and cost, priced
+   * here and returned) or the stream broke. The duration is the whole stream's.
+   */
+  streamAttempt(route: ModelRoute): StreamMeasure {
+    const labels = this.labels(route);
+    const provider = { provider: route.provider };
+    const started = performance.now();
+    const stopTimer = this.metrics.llmRequestDuration.startTimer(labels);
+    let over = false;
+    const end = (outcome: string): void => {
+      if (over) return;
+      over = true;
+      stopTimer();
+      this.metrics.llmRequests.inc({ ...labels, outcome });
+    };
+    return {
+      opened: () => this.metrics.llmTimeToFirstToken.observe(provider, (performance.now() - started) / 1000),
+      chunk: () => this.metrics.llmStreamChunks.inc(provider),
+      ended: (usage) => {
+        const costUsd = this.pricing.costUsd(route.provider, route.model, usage);
+        end('success');
+        this.metrics.llmTokens.inc({ ...labels, type: 'input' }, usage.prompt_tokens);
+        this.metrics.llmTokens.inc({ ...labels, type: 'output' }, usage.completion_tokens);
+        this.metrics.llmCost.inc(labels, costUsd);
+        return costUsd;
+      },
+      failed: (error) => end(outcomeOf(error)),
+    };
+  }
+
+  /** What `usage` costs on the route (for a stream cut short: what was received). */
+  costUsd(route: ModelRoute, usage: ChatCompletionUsage): number {
+    return this.pricing.costUsd(route.provider, route.model, usage);
   }
 
   /** An answer that arrived (and was counted as a success) but failed the request's response_format. */

@@ -43,6 +43,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** From an attempt's start to its first chunk, for streamed answers. */
+  readonly llmTimeToFirstToken = new Histogram({
+    name: 'llm_time_to_first_token_seconds',
+    help: 'Time from a streamed provider attempt to its first chunk.',
+    labelNames: ['provider'] as const,
+    buckets: LLM_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly llmStreamChunks = new Counter({
+    name: 'llm_stream_chunks_total',
+    help: 'Chunks of streamed answers received from providers.',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   readonly llmTokens = new Counter({
     name: 'llm_tokens_total',
     help: 'Tokens by provider, model and type (input, output).',

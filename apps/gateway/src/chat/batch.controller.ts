@@ -77,7 +77,7 @@ export class BatchController {
       await assertValidItem(item, index);
       // An idempotency key names one request, not each item of a batch.
       const itemDirectives = { ...directives, idempotencyKey: undefined };
-      const outcome = await this.chat.complete(
+      const outcome = await this.chat.completeWhole(
         caller,
         item as ChatCompletionRequest,
         itemDirectives,

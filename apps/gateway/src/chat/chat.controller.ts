@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,7 +7,7 @@ import { AcceptedBody, Caller, ChatCompletion } from '@breakwater/contracts';
 import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
-import { markAnswered } from '../http/answered-by';
+import { markAnswered, markAnsweredBy, markSpent } from '../http/answered-by';
 import { clientGone } from '../http/client-gone';
 import { ApiAnswer, ApiCaller, ApiCompletionHeaders, ApiContractErrors } from '../http/openapi';
 import { ChatOutcome, ChatService } from './chat.service';
@@ -60,7 +61,7 @@ export class ChatController {
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ChatCompletion | AcceptedBody> {
+  ): Promise<ChatCompletion | AcceptedBody | Readable> {
     const outcome = await this.chat.complete(
       caller,
       body,
@@ -75,6 +76,18 @@ export class ChatController {
           reply.header('x-cache', status);
           requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
         },
+        onStreamEnd: (end) => {
+          const log = requestLogFields(request.raw);
+          log.cache = CACHE_LOG_VALUES[end.cache];
+          if (end.tokensIn !== undefined) {
+            markSpent(request, {
+              tokensIn: end.tokensIn,
+              tokensOut: end.tokensOut ?? 0,
+              costUsd: end.costUsd ?? 0,
+            });
+          }
+          if (end.error) Object.assign(log, { error_code: end.error.code, stream_error: end.error.message });
+        },
       },
     );
     return respond(outcome, request, reply);
@@ -88,8 +101,17 @@ function respond(
   outcome: ChatOutcome,
   request: FastifyRequest,
   reply: FastifyReply,
-): ChatCompletion | AcceptedBody {
+): ChatCompletion | AcceptedBody | Readable {
   const log = requestLogFields(request.raw);
+  if (outcome.kind === 'streamed') {
+    markAnsweredBy(request, reply, outcome);
+    reply
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-accel-buffering', 'no');
+    Object.assign(log, { stream: true, ttft_ms: Math.round(reply.elapsedTime) });
+    return outcome.body;
+  }
   if (outcome.kind === 'queued') {
     const { accepted } = outcome;
     reply

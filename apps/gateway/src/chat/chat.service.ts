@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { CachePlan, CacheStatus, ResponseCache, plannedStatusOf } from '@breakwater/cache';
-import { CompletionStep, Routing } from '@breakwater/completion';
+import { CompletionStep, Routing, StreamedCompletion } from '@breakwater/completion';
 import { AppConfig } from '@breakwater/config';
 import {
   AcceptedBody,
@@ -10,14 +11,39 @@ import {
   GatewayError,
 } from '@breakwater/contracts';
 import { IdempotencyStore, IdempotentAnswer } from '@breakwater/idempotency';
+import { StreamInterruptedError } from '@breakwater/llm-provider';
 import { LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { ModelAccess } from '../models/model-access';
 import { RequestDirectives } from './request-directives';
+import { SseBody } from './sse-body';
 
-export type ChatOutcome =
+/** A whole answer, or the 202 of a queued request. */
+export type WholeOutcome =
   | { kind: 'answered'; completion: ChatCompletion; provider: string; model: string; costUsd: number }
   | { kind: 'queued'; accepted: AcceptedBody; retryAfterSeconds: number };
+
+export type ChatOutcome =
+  | WholeOutcome
+  | {
+      kind: 'streamed';
+      body: Readable;
+      provider: string;
+      model: string;
+      /** The whole answer once the stream has ended, or undefined when it broke (or the client left). */
+      ended: Promise<ChatCompletion | undefined>;
+    };
+
+/** How a streamed answer ended, for its request's log line. */
+export interface StreamEnd {
+  cache: CacheStatus;
+  /** What the answer used and cost; absent when the stream broke (booked on what it had streamed). */
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: number;
+  /** Set when the stream broke after its first chunk. */
+  error?: GatewayError;
+}
 
 export interface RequestContext {
   requestId: string;
@@ -27,6 +53,8 @@ export interface RequestContext {
   onCacheStatus?: (status: CacheStatus) => void;
   /** Told the `x-ratelimit-*` headers once the limits have decided, refusals included. */
   onRateLimit?: (headers: RateLimitHeaders) => void;
+  /** Told how a streamed answer ended (after its last event was written). */
+  onStreamEnd?: (end: StreamEnd) => void;
 }
 
 /** One request on its way: what every step needs, resolved once. */
@@ -79,15 +107,41 @@ export class ChatService {
     const key = directives.idempotencyKey;
     if (!key) return this.run(caller, request, directives, context);
     const replay = await this.idempotency.claim(caller.id, key);
-    if (replay) return replayed(replay);
+    if (replay) return replayed(replay, request, context);
     try {
       const outcome = await this.run(caller, request, directives, context);
+      if (outcome.kind === 'streamed') {
+        // Kept once the stream has ended whole; a broken one frees the key for a retry.
+        void outcome.ended.then((completion) =>
+          completion
+            ? this.idempotency.save(caller.id, key, {
+                status: 200,
+                body: completion,
+                provider: outcome.provider,
+                model: outcome.model,
+              })
+            : this.idempotency.release(caller.id, key),
+        );
+        return outcome;
+      }
       await this.idempotency.save(caller.id, key, toStored(outcome));
       return outcome;
     } catch (error) {
       await this.idempotency.release(caller.id, key);
       throw error;
     }
+  }
+
+  /** The answer whole, whatever the request's `stream` says: a batch item is one JSON answer among others. */
+  async completeWhole(
+    caller: Caller,
+    asked: ChatCompletionRequest,
+    directives: RequestDirectives,
+    context: RequestContext,
+  ): Promise<WholeOutcome> {
+    const outcome = await this.complete(caller, whole(asked), directives, context);
+    if (outcome.kind === 'streamed') throw new Error('a request without stream was streamed');
+    return outcome;
   }
 
   private async run(
@@ -106,6 +160,7 @@ export class ChatService {
       estimate,
       context.onRateLimit ?? noop,
     );
+    let streaming = false;
     try {
       const plan = this.cache.plan(caller, request, route, directives.cache);
       context.onCacheStatus?.(plannedStatusOf(plan));
@@ -114,7 +169,10 @@ export class ChatService {
         return await this.enqueue(step, 'async mode: queued as requested', ASYNC_POLL_SECONDS);
       }
       try {
-        return await this.answer(step);
+        if (!request.stream) return await this.answer(step);
+        const outcome = await this.answerStreamed(step);
+        streaming = outcome.kind === 'streamed';
+        return outcome;
       } catch (error) {
         const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
         if (!unavailable || context.signal.aborted) throw error;
@@ -122,21 +180,87 @@ export class ChatService {
         return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1);
       }
     } finally {
-      // Every exit (answer, queue, error, timeout, client gone) frees the slot; an unsettled reservation is dropped.
-      admission.release();
-      await admission.cancel();
+      // Every exit (answer, queue, error, timeout, client gone) frees the slot; an unsettled reservation is
+      // dropped. A live stream holds both until it ends (answerStreamed).
+      if (!streaming) await released(admission);
     }
   }
 
-  private async answer(step: Step): Promise<ChatOutcome> {
-    const done = await this.completion.complete({
+  /**
+   * A streamed answer. Until its first chunk it is any request: what fails before is thrown to `run`
+   * (queued, or 503 in immediate mode). The outcome is returned as soon as the first chunk is in, or when
+   * the cache (or a twin request's stream) answered whole, which is then replayed as chunks; a live
+   * stream then runs on in the background, writing each chunk as it comes, and at its end settles the
+   * budget, frees the concurrency slot and reports to `onStreamEnd`.
+   */
+  private async answerStreamed(step: Step): Promise<ChatOutcome> {
+    const { context, request } = step;
+    const body = new SseBody(request.stream_options?.include_usage === true, context.requestId);
+    let started!: (answering: { provider: string; model: string }) => void;
+    const start = new Promise<{ provider: string; model: string }>((resolve) => (started = resolve));
+    const streamed = this.completion.stream(this.work(step), {
+      start: (answering) => started(answering),
+      chunk: (chunk) => body.chunk(chunk),
+    });
+    const first = await Promise.race([start, streamed]);
+    if ('live' in first) {
+      context.onCacheStatus?.(first.cache);
+      await first.settle();
+      body.replay(first.answer.completion);
+      this.reportEnd(step, first);
+      const { provider, model, completion } = first.answer;
+      return { kind: 'streamed', body: body.stream, provider, model, ended: Promise.resolve(completion) };
+    }
+    const ended = this.endLive(step, streamed, body);
+    return { kind: 'streamed', body: body.stream, provider: first.provider, model: first.model, ended };
+  }
+
+  /** The rest of a live stream, in the background: its end written, booked and reported; never throws. */
+  private async endLive(
+    step: Step,
+    streamed: Promise<StreamedCompletion>,
+    body: SseBody,
+  ): Promise<ChatCompletion | undefined> {
+    try {
+      const done = await streamed;
+      await done.settle();
+      body.finish(done.answer.completion);
+      this.reportEnd(step, done);
+      return done.answer.completion;
+    } catch (error) {
+      // The spend of what was streamed is already booked (CompletionStep.stream).
+      const failure = brokenStream(error);
+      body.fail(failure);
+      step.context.onStreamEnd?.({ cache: plannedStatusOf(step.plan), error: failure });
+      return undefined;
+    } finally {
+      await released(step.admission);
+    }
+  }
+
+  private reportEnd(step: Step, done: StreamedCompletion): void {
+    const { usage } = done.answer.completion;
+    step.context.onStreamEnd?.({
+      tokensIn: usage.prompt_tokens,
+      tokensOut: usage.completion_tokens,
+      costUsd: done.costUsd,
+      cache: done.cache,
+    });
+  }
+
+  private work(step: Step) {
+    return {
       callerId: step.caller.id,
       request: step.request,
       routing: step.routing,
       cachePlan: step.plan,
       budget: step.admission,
       signal: step.context.signal,
-    });
+    };
+  }
+
+  private async answer(step: Step): Promise<ChatOutcome> {
+    const done = await this.completion.complete(this.work(step));
     step.context.onCacheStatus?.(done.cache);
     // Settled before answering, so the caller's next request is judged on this one's real spend.
     await done.settle();
@@ -162,7 +286,8 @@ export class ChatService {
     const accepted = await this.queue.enqueue({
       requestId: step.context.requestId,
       callerId: step.caller.id,
-      request: step.request,
+      // A queued job's result is a whole completion, whether or not the request asked for a stream.
+      request: whole(step.request),
       fallbackModels: step.directives.fallbackModels,
       callbackUrl: step.directives.callbackUrl,
       reason,
@@ -175,20 +300,54 @@ export class ChatService {
 
 function noop(): void {}
 
-function toStored(outcome: ChatOutcome): IdempotentAnswer {
+async function released(admission: Admission): Promise<void> {
+  admission.release();
+  await admission.cancel();
+}
+
+function whole(request: ChatCompletionRequest): ChatCompletionRequest {
+  if (request.stream === undefined && request.stream_options === undefined) return request;
+  const rest = { ...request };
+  delete rest.stream;
+  delete rest.stream_options;
+  return rest;
+}
+
+/** What a stream that broke after its first chunk tells its client in the error event. */
+function brokenStream(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof StreamInterruptedError) return new GatewayError(error.code, error.message);
+  return new GatewayError('INTERNAL', 'internal error');
+}
+
+function toStored(outcome: WholeOutcome): IdempotentAnswer {
   return outcome.kind === 'queued'
     ? { status: 202, body: outcome.accepted }
     : { status: 200, body: outcome.completion, provider: outcome.provider, model: outcome.model };
 }
 
-function replayed(stored: IdempotentAnswer): ChatOutcome {
-  return stored.status === 202
-    ? { kind: 'queued', accepted: stored.body, retryAfterSeconds: 1 }
-    : {
-        kind: 'answered',
-        completion: stored.body,
-        provider: stored.provider,
-        model: stored.model,
-        costUsd: 0,
-      };
+function replayed(
+  stored: IdempotentAnswer,
+  request: ChatCompletionRequest,
+  context: RequestContext,
+): ChatOutcome {
+  if (stored.status === 202) return { kind: 'queued', accepted: stored.body, retryAfterSeconds: 1 };
+  if (request.stream) {
+    const body = new SseBody(request.stream_options?.include_usage === true, context.requestId);
+    body.replay(stored.body);
+    return {
+      kind: 'streamed',
+      body: body.stream,
+      provider: stored.provider,
+      model: stored.model,
+      ended: Promise.resolve(stored.body),
+    };
+  }
+  return {
+    kind: 'answered',
+    completion: stored.body,
+    provider: stored.provider,
+    model: stored.model,
+    costUsd: 0,
+  };
 }

@@ -1,23 +1,40 @@
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { requestLogFields } from '@breakwater/observability';
 
-/** Who answered a request and what it cost, as its headers and its request log line show it. */
-export interface Answered {
+/** Who answered a request. */
+export interface AnsweredBy {
   provider: string;
   model: string;
+}
+
+/** What an answer used and cost. */
+export interface Spent {
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
 }
 
 /** `x-provider` and `x-model` on the answer, and the same with tokens and cost on the request's log line. */
-export function markAnswered(request: FastifyRequest, reply: FastifyReply, answered: Answered): void {
+export function markAnswered(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answered: AnsweredBy & Spent,
+): void {
+  markAnsweredBy(request, reply, answered);
+  markSpent(request, answered);
+}
+
+/** `x-provider` and `x-model`, and the same on the log line: all a streamed answer knows at its first byte. */
+export function markAnsweredBy(request: FastifyRequest, reply: FastifyReply, answered: AnsweredBy): void {
   reply.header('x-provider', answered.provider).header('x-model', answered.model);
+  Object.assign(requestLogFields(request.raw), { provider: answered.provider, model: answered.model });
+}
+
+/** Tokens and cost on the request's log line (a stream's once it has ended). */
+export function markSpent(request: FastifyRequest, spent: Spent): void {
   Object.assign(requestLogFields(request.raw), {
-    provider: answered.provider,
-    model: answered.model,
-    tokens_in: answered.tokensIn,
-    tokens_out: answered.tokensOut,
-    cost_usd: answered.costUsd,
+    tokens_in: spent.tokensIn,
+    tokens_out: spent.tokensOut,
+    cost_usd: spent.costUsd,
   });
 }

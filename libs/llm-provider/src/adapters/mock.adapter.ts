@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
 import {
   ChatCompletion,
+  ChatCompletionChunk,
   EmbeddingList,
   EmbeddingRequest,
   FinishReason,
@@ -11,6 +12,7 @@ import {
 } from '@breakwater/contracts';
 import { SchemaInstanceBoundError, schemaInstance } from '../json-schema-instance';
 import { ProviderError } from '../provider-error';
+import { completionChunks } from '../streaming/chunks';
 import { estimatePromptTokens, estimateTokens, messageText } from '../token-estimate';
 import { LlmProviderAdapter, ProviderRequest } from './llm-provider.adapter';
 import { embeddingList, estimatedInputTokens } from './shared/embedding-mapping';
@@ -37,6 +39,26 @@ export class MockAdapter implements LlmProviderAdapter {
 
   async complete(request: ProviderRequest, signal: AbortSignal): Promise<ChatCompletion> {
     await this.behave(signal);
+    return this.answer(request);
+  }
+
+  /**
+   * The same answer in chunks of a few words, with usage last. MOCK_FAILURE_RATE fails the call before the
+   * first chunk; MOCK_LATENCY_MS is spread evenly across the chunks, so a stream takes as long as a whole
+   * answer and its first chunk comes early.
+   */
+  async *stream(request: ProviderRequest, signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+    const { latencyMs } = this.config.mock;
+    this.fail();
+    const chunks = completionChunks(this.answer(request), { usage: true });
+    const pause = latencyMs / chunks.length;
+    for (const chunk of chunks) {
+      if (pause > 0) await this.wait(pause, signal);
+      yield chunk;
+    }
+  }
+
+  private answer(request: ProviderRequest): ChatCompletion {
     const digest = createHash('sha256').update(JSON.stringify(request.messages)).digest('hex').slice(0, 12);
     const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
     const text = lastUser ? messageText(lastUser) : '';
@@ -89,12 +111,19 @@ export class MockAdapter implements LlmProviderAdapter {
 
   /** MOCK_LATENCY_MS and MOCK_FAILURE_RATE, as every call of the mock has them. */
   private async behave(signal: AbortSignal): Promise<void> {
-    const { latencyMs, failureRate } = this.config.mock;
-    if (latencyMs > 0) {
-      await sleep(latencyMs, undefined, { signal }).catch(() => {
-        throw new ProviderError('transient', 'mock provider timed out');
-      });
-    }
+    const { latencyMs } = this.config.mock;
+    if (latencyMs > 0) await this.wait(latencyMs, signal);
+    this.fail();
+  }
+
+  private async wait(ms: number, signal: AbortSignal): Promise<void> {
+    await sleep(ms, undefined, { signal }).catch(() => {
+      throw new ProviderError('transient', 'mock provider timed out');
+    });
+  }
+
+  private fail(): void {
+    const { failureRate } = this.config.mock;
     if (failureRate > 0 && Math.random() < failureRate) {
       throw new ProviderError('transient', 'mock provider failure (MOCK_FAILURE_RATE)', { status: 503 });
     }

@@ -114,6 +114,13 @@ export class ToolDto {
   function!: FunctionDefinitionDto;
 }
 
+export class StreamOptionsDto {
+  @ApiPropertyOptional({ description: 'A last chunk with no choices carries the usage.' })
+  @IsOptional()
+  @IsBoolean()
+  include_usage?: boolean;
+}
+
 export class MessageDto implements ChatMessage {
   @ApiProperty({ enum: CHAT_ROLES })
   @IsIn(CHAT_ROLES)
@@ -227,8 +234,18 @@ export class ChatCompletionRequestDto implements ChatCompletionRequest {
   @Validate(ToolChoiceConstraint)
   tool_choice?: unknown;
 
-  @ApiPropertyOptional({ description: 'Streaming is not supported: omit it or send false.' })
+  @ApiPropertyOptional({
+    description:
+      'Answer as `text/event-stream`: `chat.completion.chunk` events, then `data: [DONE]`. A failure after the first chunk ends the stream with an `{"error": {...}}` event.',
+  })
   @IsOptional()
-  @IsIn([false], { message: 'stream must be false or absent: streaming responses are not supported' })
+  @IsBoolean()
   stream?: boolean;
+
+  @ApiPropertyOptional({ type: () => StreamOptionsDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => StreamOptionsDto)
+  stream_options?: StreamOptionsDto;
 }
