@@ -95,7 +95,12 @@ describe('bad input gets the contract error JSON with a 4xx, never a 5xx', () =>
       { ...VALID, response_format: { type: 'json_schema', json_schema: {} } },
       'response_format.json_schema.name',
     ],
-    ['stream: true', { ...VALID, stream: true }, 'stream'],
+    ['stream as a string', { ...VALID, stream: 'yes' }, 'stream'],
+    [
+      'stream_options.include_usage as a string',
+      { ...VALID, stream: true, stream_options: { include_usage: 'yes' } },
+      'stream_options.include_usage',
+    ],
     ['stop with five entries', { ...VALID, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
   ])('400 naming the field for %s', async (_name, body, param) => {
     const error = await expectError(await postJson(url(), body), 400, 'INVALID_REQUEST', param);
