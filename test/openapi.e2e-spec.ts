@@ -147,12 +147,13 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     );
   });
 
-  it('POST /v1/chat/completions documents the 200 chat.completion and the 202 body with their headers', () => {
+  it('POST /v1/chat/completions documents the 200 chat.completion (JSON or event stream) and the 202 body with their headers', () => {
     const ok = responseOf(chat(), 200);
     expect(Object.keys(ok.headers ?? {})).toEqual(
       expect.arrayContaining(['x-request-id', 'x-cache', 'x-provider', 'x-model', ...RATE_LIMIT_HEADERS]),
     );
     expect(jsonSchemaOf(ok)).toEqual({ $ref: '#/components/schemas/ChatCompletion' });
+    expect(ok.content?.['text/event-stream']?.schema).toMatchObject({ type: 'string' });
     const accepted = responseOf(chat(), 202);
     expect(Object.keys(accepted.headers ?? {})).toEqual(
       expect.arrayContaining(['x-request-id', 'Location', 'Retry-After', ...RATE_LIMIT_HEADERS]),

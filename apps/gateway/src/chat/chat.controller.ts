@@ -9,7 +9,13 @@ import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { markAnswered, markAnsweredBy, markSpent } from '../http/answered-by';
 import { clientGone } from '../http/client-gone';
-import { ApiAnswer, ApiCaller, ApiCompletionHeaders, ApiContractErrors } from '../http/openapi';
+import {
+  ApiAnswer,
+  ApiCaller,
+  ApiCompletionHeaders,
+  ApiContractErrors,
+  ApiStreamableAnswer,
+} from '../http/openapi';
 import { ChatOutcome, ChatService } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { directivesOf } from './request-directives';
@@ -27,10 +33,10 @@ export class ChatController {
   @Post('chat/completions')
   @HttpCode(200)
   @ApiCompletionHeaders({ idempotent: true })
-  @ApiAnswer(
-    200,
+  @ApiStreamableAnswer(
     'ChatCompletion',
-    'Answered, from the cache or a provider.',
+    'ChatCompletionChunk',
+    'Answered, from the cache or a provider; with `stream: true`, as server-sent events whose headers go out before the first chunk.',
     'x-cache',
     'x-provider',
     'x-model',

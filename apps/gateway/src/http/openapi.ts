@@ -75,6 +75,7 @@ const CODE_MEANINGS: Record<ErrorCode, string> = {
 export type SchemaName =
   | 'ErrorBody'
   | 'ChatCompletion'
+  | 'ChatCompletionChunk'
   | 'EmbeddingList'
   | 'AcceptedBody'
   | 'JobStatusBody'
@@ -257,6 +258,38 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
       system_fingerprint: { type: 'string', nullable: true },
     },
   },
+  ChatCompletionChunk: {
+    type: 'object',
+    description:
+      'One `data:` event of a streamed answer (`stream: true`). The stream ends with `data: [DONE]`; a last chunk with no choices carries `usage` when `stream_options.include_usage` is true; a failure after the first chunk is an ErrorBody event before `[DONE]`.',
+    required: ['id', 'object', 'created', 'model', 'choices'],
+    properties: {
+      id: { type: 'string' },
+      object: { type: 'string', enum: ['chat.completion.chunk'] },
+      created: { type: 'integer', description: 'Unix seconds.' },
+      model: { type: 'string' },
+      choices: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['index', 'delta', 'finish_reason'],
+          properties: {
+            index: { type: 'integer' },
+            delta: {
+              type: 'object',
+              description: 'What this chunk adds: `role` (first), `content`, `tool_calls` pieces, `refusal`.',
+            },
+            finish_reason: {
+              type: 'string',
+              nullable: true,
+              enum: ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'],
+            },
+          },
+        },
+      },
+      usage: { type: 'object', nullable: true, description: 'Only on the last chunk, as in ChatCompletion.' },
+    },
+  },
   AcceptedBody: {
     type: 'object',
     description: 'Queued: poll status_url or result_url, or wait for the x-callback-url webhook.',
@@ -432,6 +465,30 @@ export function ApiAnswer(
     status,
     description,
     schema: ref(schema),
+    headers: headersOf([...RATE_LIMIT_HEADERS, ...headers]),
+  });
+}
+
+/**
+ * The 200 of an operation that can stream: its JSON `schema`, or with `stream: true` server-sent events of
+ * `chunk` ending with `data: [DONE]`.
+ */
+export function ApiStreamableAnswer(
+  schema: SchemaName,
+  chunk: SchemaName,
+  description: string,
+  ...headers: ResponseHeaderName[]
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: 200,
+    description,
+    content: {
+      'application/json': { schema: ref(schema) },
+      'text/event-stream': {
+        schema: { type: 'string', description: `\`data: <${chunk}>\` events, then \`data: [DONE]\`.` },
+        example: `data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n`,
+      },
+    },
     headers: headersOf([...RATE_LIMIT_HEADERS, ...headers]),
   });
 }
