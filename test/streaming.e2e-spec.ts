@@ -239,11 +239,19 @@ describe('streamed chat completions and the limits (mock provider)', () => {
     const refused = await chat('single', ask('while streaming'));
     expect(refused.status).toBe(429);
     await refused.text();
+    const requestId = first.headers.get('x-request-id');
     leaving.abort();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const after = await chat('single', ask('after the client left'));
     expect(after.status).toBe(200);
     await after.text();
+    // Its request still has its log line, saying the client left.
+    expect(gateway.logs.find((line) => line.request_id === requestId && line.route)).toMatchObject({
+      status: 499,
+      client_gone: true,
+      stream: true,
+      provider: 'mock',
+    });
   });
 
   it('settles the budget and usage on the real usage of the stream', async () => {

@@ -3,6 +3,7 @@ import { IncomingMessage } from 'node:http';
 import { LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@breakwater/config';
 import { Metrics, RequestLog } from '@breakwater/observability';
@@ -51,6 +52,9 @@ function quietBoot(logger: Logger): LoggerService {
   };
 }
 
+/** The status a request's line and metrics carry when its client left before the answer ended (nginx's). */
+const CLIENT_GONE_STATUS = 499;
+
 /**
  * A Nest application on Fastify with the platform's promises installed: body limit, request ids echoed
  * on every response, route and metric recorded for every request, contract errors for every failure
@@ -79,22 +83,37 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
   const metrics = app.get(Metrics);
   const requestLog = app.get(RequestLog);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
+  const finished = (request: FastifyRequest, reply: FastifyReply, clientGone: boolean): void => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
+    const status = clientGone ? CLIENT_GONE_STATUS : reply.statusCode;
     metrics.httpRequestDuration.observe(
       { method: request.method, route, status: String(status) },
       reply.elapsedTime / 1000,
     );
     const durationMs = Math.round(reply.elapsedTime * 100) / 100;
     requestLog.write(
-      { request_id: request.id, method: request.method, route, status, duration_ms: durationMs },
+      {
+        request_id: request.id,
+        method: request.method,
+        route,
+        status,
+        duration_ms: durationMs,
+        ...(clientGone ? { client_gone: true } : {}),
+      },
       request.raw,
     );
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    // Fastify runs onResponse only for a response that finished: a client that left before the end of its
+    // answer (a stream, typically) gets its line here.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) finished(request, reply, true);
+    });
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    finished(request, reply, false);
     done();
   });
   // JSON only: a text/plain body is 415, not a string for validation to puzzle over.
