@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { writeCallersFile } from './helpers/callers';
 import { eventually } from './helpers/eventually';
 import { freePort } from './helpers/free-port';
@@ -15,6 +16,7 @@ import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
 
 const DASHBOARD = join(__dirname, '../deploy/grafana/breakwater.json');
 const ALERTS = join(__dirname, '../deploy/prometheus/alerts.yml');
+const SCALED_OBJECT = join(__dirname, '../deploy/k8s/base/worker-scaledobject.yaml');
 
 /**
  * Queries on metrics that other work adds (streaming, global budgets). Each may be empty only while its
@@ -187,6 +189,13 @@ describe('the Grafana dashboard against a real Prometheus', () => {
     expect(await value('sum(queue_jobs_total{outcome="completed"})')).toBe(1);
     expect(await value('sum(llm_cost_usd_total)')).toBeGreaterThan(0);
     expect(await value('min(redis_connected)')).toBe(1);
+
+    // KEDA's query, as the workers' ScaledObject sends it: one number, the jobs no worker has taken (none now).
+    const { spec } = parse(readFileSync(SCALED_OBJECT, 'utf8')) as {
+      spec: { triggers: { metadata: { query: string } }[] };
+    };
+    const backlog = await prometheus.query(spec.triggers[0].metadata.query);
+    expect(backlog.map((sample) => sample.value[1])).toEqual(['0']);
 
     const { groups } = await prometheus.api<{
       groups: { rules: { name: string; health: string; lastError?: string }[] }[];
