@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MetricType } from 'prom-client';
 import { parse } from 'yaml';
 import { Metrics } from '@breakwater/observability';
 import { assertInstalled } from './helpers/prometheus';
@@ -56,7 +55,8 @@ function metricsOf(expr: string): string[] {
 async function exportedMetrics(): Promise<Set<string>> {
   const families = await new Metrics().registry.getMetricsAsJSON();
   const names = families.flatMap((family) =>
-    family.type === MetricType.Histogram
+    // prom-client types `type` as an enum it does not export at run time.
+    (family.type as unknown) === 'histogram'
       ? [`${family.name}_bucket`, `${family.name}_count`, `${family.name}_sum`]
       : [family.name],
   );
