@@ -3,6 +3,7 @@
 export * from './app-config';
 export * from './config.error';
 export * from './config.module';
+export { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
 export * from './load-config';
 export * from './model-glob';
 export { sha256Hex } from './callers-loader';

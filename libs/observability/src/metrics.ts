@@ -115,6 +115,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly queueOldestJobAge = new Gauge({
+    name: 'queue_oldest_job_age_seconds',
+    help: 'Age of the oldest queued LLM job that waits for a free worker (0: none waits).',
+    registers: [this.registry],
+  });
+
+  readonly redisConnected = new Gauge({
+    name: 'redis_connected',
+    help: 'Whether this process reaches the shared Redis: 1 shared mode, 0 embedded mode.',
+    registers: [this.registry],
+  });
+
   readonly queueWait = new Histogram({
     name: 'queue_wait_seconds',
     help: 'Time from enqueue to completion of a queued LLM job.',

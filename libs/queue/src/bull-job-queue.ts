@@ -83,6 +83,23 @@ export class BullJobQueue extends JobQueue {
     return this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
   }
 
+  /**
+   * The wait list is first in, first out (jobs pushed on the left, taken from the right), so its oldest
+   * job is its rightmost; of the prioritized jobs, the one a worker takes next. A few reads whatever the
+   * depth, since this runs every few seconds in every process.
+   */
+  async oldestWaitingSince(): Promise<number | undefined> {
+    const client = await this.queue.client;
+    const [waiting, prioritized] = await Promise.all([
+      client.lrange(this.queue.keys.wait, -1, -1),
+      client.zrange(this.queue.keys.prioritized, 0, 0),
+    ]);
+    const ids = [...waiting, ...prioritized];
+    const stamps = await Promise.all(ids.map((id) => client.hget(this.queue.toKey(id), 'timestamp')));
+    const times = stamps.filter((stamp): stamp is string => stamp !== null).map(Number);
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
   async find(queueId: string): Promise<JobView | undefined> {
     const job = await Job.fromId<LlmJobData, ChatCompletion>(this.queue, queueId);
     if (!job) return undefined;

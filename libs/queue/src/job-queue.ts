@@ -17,4 +17,7 @@ export abstract class JobQueue {
 
   /** Jobs not yet ended (queued or processing). */
   abstract depth(): Promise<number>;
+
+  /** When the oldest job that waits for a free worker was accepted (epoch ms); undefined when none waits. */
+  abstract oldestWaitingSince(): Promise<number | undefined>;
 }

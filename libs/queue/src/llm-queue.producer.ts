@@ -35,7 +35,11 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
   ) {}
 
   onModuleInit(): void {
-    this.redis.onTransition((available) => (available ? this.handOver() : undefined));
+    this.reportMode(this.redis.available);
+    this.redis.onTransition((available) => {
+      this.reportMode(available);
+      return available ? this.handOver() : undefined;
+    });
     this.gaugeTimer = setInterval(
       () =>
         // Only an error Redis did not cause reaches here (a refused command): the next tick tries again.
@@ -109,9 +113,19 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
       async () => {
         const counts = await this.durable.counts();
         for (const [state, count] of Object.entries(counts)) this.metrics.queueJobs.set({ state }, count);
+        await this.reportOldest(this.durable);
       },
-      // Redis is away: the next tick tries again.
-      () => undefined,
+      // Redis is away: the Redis counts wait for the next tick; the local queue is the one that waits now.
+      () => this.reportOldest(this.memory),
     );
+  }
+
+  private async reportOldest(queue: JobQueue): Promise<void> {
+    const since = await queue.oldestWaitingSince();
+    this.metrics.queueOldestJobAge.set(since === undefined ? 0 : Math.max(0, (Date.now() - since) / 1000));
+  }
+
+  private reportMode(available: boolean): void {
+    this.metrics.redisConnected.set(available ? 1 : 0);
   }
 }

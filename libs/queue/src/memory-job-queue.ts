@@ -85,6 +85,21 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
     return Promise.resolve(this.jobs.size);
   }
 
+  /** Of the queued jobs that are due (not waiting out a backoff or a breaker), the earliest accepted. */
+  oldestWaitingSince(): Promise<number | undefined> {
+    const now = Date.now();
+    let oldest: number | undefined;
+    for (const job of this.jobs.values()) {
+      if (
+        job.state === 'queued' &&
+        job.notBefore <= now &&
+        (oldest === undefined || job.data.createdAt < oldest)
+      )
+        oldest = job.data.createdAt;
+    }
+    return Promise.resolve(oldest);
+  }
+
   add(data: LlmJobData): Promise<boolean> {
     return Promise.resolve(this.enqueue(data));
   }
