@@ -2,6 +2,7 @@ import type {
   AcceptedBody,
   CacheMode,
   ChatCompletion,
+  ChatCompletionChunk,
   ChatCompletionRequest,
   ErrorBody,
   HeaderName,
@@ -133,6 +134,48 @@ export class BreakwaterClient {
     });
   }
 
+  /**
+   * The answer as the gateway streams it (`stream: true`): `for await (const chunk of client.chatStream(...))`.
+   * A request the gateway queued instead (202: the provider was unavailable before the first chunk) is
+   * waited for as `chat()` waits, and its completion comes as chunks once it is done. A failure after the
+   * first chunk (the gateway's error event) is thrown as a BreakwaterError.
+   */
+  async *chatStream(
+    request: ChatCompletionRequest,
+    options: ChatOptions = {},
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const startedAt = performance.now();
+    const policy = pollPolicyOf(this.poll, options.poll);
+    const response = await this.fetch(`${this.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: this.requestHeaders({
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        ...directiveHeaders(options),
+      }),
+      body: JSON.stringify({ ...request, stream: true }),
+      signal: options.signal,
+    });
+    const streamed = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+    if (response.status === 200 && streamed && response.body) {
+      yield* streamedChunks(response.body, response.headers);
+      return;
+    }
+    const answer: Answer = {
+      status: response.status,
+      headers: response.headers,
+      body: parsed(await response.text()),
+    };
+    if (answer.status !== 202 || !isAccepted(answer.body)) throw errorOf(answer);
+    const completion = await this.pollUntilDone(answer.body.queue_id, policy, {
+      startedAt,
+      signal: options.signal,
+      retryAfterSeconds: retryAfterSecondsOf(answer.headers.get('retry-after')),
+      requestId: answer.headers.get('x-request-id') ?? undefined,
+    });
+    yield* wholeChunks(completion, request.stream_options?.include_usage === true);
+  }
+
   /** Sends the request and returns the completion or the queue id, without waiting. */
   async submit(request: ChatCompletionRequest, options: SubmitOptions = {}): Promise<Submission> {
     const answer = await this.send('POST', '/v1/chat/completions', {
@@ -234,12 +277,7 @@ export class BreakwaterClient {
   ): Promise<Answer> {
     const response = await this.fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: {
-        ...this.headers,
-        accept: 'application/json',
-        ...init.headers,
-        authorization: `Bearer ${this.apiKey}`,
-      },
+      headers: this.requestHeaders({ accept: 'application/json', ...init.headers }),
       body: init.body,
       signal: init.signal,
     });
@@ -247,6 +285,91 @@ export class BreakwaterClient {
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: parsed(text) };
   }
+
+  private requestHeaders(headers: Record<string, string>): Record<string, string> {
+    return { ...this.headers, ...headers, authorization: `Bearer ${this.apiKey}` };
+  }
+}
+
+/** The most a streamed answer may hold between two events before the client gives up on it. */
+const MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
+/**
+ * The chunks of the gateway's event stream, until `data: [DONE]`. Its format is fixed (one `data:` line
+ * per event, the contract's error body for a failure midway), so a few lines read it: the client has no
+ * dependencies, and an SSE library would be its first.
+ */
+async function* streamedChunks(
+  body: ReadableStream<Uint8Array>,
+  headers: Headers,
+): AsyncGenerator<ChatCompletionChunk> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      pending += decoder.decode(value, { stream: !done });
+      let end: number;
+      while ((end = pending.indexOf('\n\n')) !== -1) {
+        const data = pending
+          .slice(0, end)
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).trimStart())
+          .join('\n');
+        pending = pending.slice(end + 2);
+        if (data === '[DONE]') return;
+        if (data === '') continue;
+        const event = parsed(data);
+        if (isErrorBody(event)) throw errorOf({ status: 200, headers, body: event });
+        yield event as ChatCompletionChunk;
+      }
+      if (pending.length > MAX_EVENT_CHARS) {
+        throw new BreakwaterError('the gateway sent an event larger than the client reads', {
+          status: 200,
+          code: 'UNEXPECTED_RESPONSE',
+        });
+      }
+      if (done) {
+        throw new BreakwaterError('the stream ended before data: [DONE]', {
+          status: 200,
+          code: 'UNEXPECTED_RESPONSE',
+        });
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** A whole completion (a queued request's) as one chunk per choice, and the usage chunk when asked for. */
+function* wholeChunks(completion: ChatCompletion, includeUsage: boolean): Generator<ChatCompletionChunk> {
+  const base = {
+    id: completion.id,
+    object: 'chat.completion.chunk' as const,
+    created: completion.created,
+    model: completion.model,
+  };
+  for (const choice of completion.choices) {
+    const { content, tool_calls: calls, refusal } = choice.message;
+    yield {
+      ...base,
+      choices: [
+        {
+          index: choice.index,
+          delta: {
+            role: 'assistant',
+            content,
+            ...(calls ? { tool_calls: calls.map((call, index) => ({ index, ...call })) } : {}),
+            ...(refusal ? { refusal } : {}),
+          },
+          finish_reason: choice.finish_reason,
+        },
+      ],
+    };
+  }
+  if (includeUsage) yield { ...base, choices: [], usage: completion.usage };
 }
 
 function directiveHeaders(options: SubmitOptions): Record<string, string> {

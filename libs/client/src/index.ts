@@ -7,6 +7,7 @@ export type {
   AcceptedBody,
   CacheMode,
   ChatCompletion,
+  ChatCompletionChunk,
   ChatCompletionRequest,
   ChatMessage,
   ErrorBody,
