@@ -8,6 +8,7 @@ import {
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new AnthropicAdapter(
@@ -20,6 +21,7 @@ const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   );
 
 describeAdapterContract('anthropic', createAdapter, startAnthropicStub, { model: 'claude-haiku-4-5' });
+describeStreamContract('anthropic', createAdapter, startAnthropicStub, { model: 'claude-haiku-4-5' });
 
 describe('AnthropicAdapter on the Messages API wire', () => {
   let stub: AnthropicStub;

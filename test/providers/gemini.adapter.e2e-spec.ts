@@ -10,6 +10,7 @@ import {
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new GeminiAdapter(
@@ -22,6 +23,7 @@ const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   );
 
 describeAdapterContract('gemini', createAdapter, startGeminiStub, { model: 'gemini-2.5-flash' });
+describeStreamContract('gemini', createAdapter, startGeminiStub, { model: 'gemini-2.5-flash' });
 
 describe('GeminiAdapter on the generateContent wire', () => {
   let stub: GeminiStub;

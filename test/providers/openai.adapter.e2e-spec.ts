@@ -8,6 +8,7 @@ import {
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new OpenAiAdapter(
@@ -20,6 +21,7 @@ const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   );
 
 describeAdapterContract('openai', createAdapter, () => startOpenAiStub(), { model: 'gpt-4o-mini' });
+describeStreamContract('openai', createAdapter, () => startOpenAiStub(), { model: 'gpt-4o-mini' });
 
 describe('OpenAiAdapter on the OpenAI wire', () => {
   let stub: OpenAiStub;
