@@ -36,7 +36,8 @@ type Block =
  * input tokens, and becomes the first chunk (the assistant role); text deltas become content, a tool_use
  * block of the caller's tools becomes a tool call (named first, then its input JSON in pieces), and the
  * forced tool carrying a `response_format` answer (`structuredTool`) becomes content, as the non-streamed
- * answer gives that tool's input as its text (other text is then dropped, as there). `message_delta`
+ * answer gives that tool's input as its text. Text blocks of a structured answer are left out: the text
+ * cannot wait until the tool shows, and the non-streamed answer drops them too. `message_delta`
  * gives the stop reason (a chunk with finish_reason) and the output tokens, `message_stop` ends the
  * answer with the usage chunk. An `error` event is thrown as its HTTP status would be; a stream that ends
  * without `message_stop` was cut and is thrown as transient. Thinking, citations and server tools have no
@@ -97,7 +98,12 @@ export async function* anthropicChunks(
       case 'content_block_delta': {
         const block = blocks.get(event.index);
         const piece = event.delta;
-        if (piece.type === 'text_delta' && block?.kind === 'text' && !structured && piece.text) {
+        if (
+          piece.type === 'text_delta' &&
+          block?.kind === 'text' &&
+          structuredTool === undefined &&
+          piece.text
+        ) {
           yield delta({ content: piece.text });
         } else if (piece.type === 'input_json_delta' && piece.partial_json) {
           if (block?.kind === 'structured') {
