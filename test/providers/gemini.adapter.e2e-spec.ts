@@ -1,3 +1,4 @@
+import { ChatCompletionChunk } from '@breakwater/contracts';
 import { GeminiAdapter } from '@breakwater/llm-provider';
 import { testConfig } from '@breakwater/testing';
 import resourceExhaustedFixture from '../fixtures/gemini/error-resource-exhausted.json';
@@ -240,4 +241,29 @@ describe('GeminiAdapter on the generateContent wire', () => {
       { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { celsius: 21 } } }] },
     ]);
   });
+  it('streams from :streamGenerateContent?alt=sse with the same body and x-goog-api-key, no SDK option in it', async () => {
+    const request = {
+      model: 'gemini-2.5-flash',
+      messages: [
+        { role: 'system' as const, content: 'Be terse.' },
+        { role: 'user' as const, content: 'stream it' },
+      ],
+      temperature: 0.3,
+    };
+    await adapter.complete(request, signal);
+    await drain(adapter.stream(request, signal));
+    const [whole, streamed] = stub.server.requests;
+    expect(streamed).toMatchObject({
+      method: 'POST',
+      path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    });
+    expect(streamed.body).toEqual(whole.body);
+    expect(streamed.headers['x-goog-api-key']).toBe(testKey('gemini'));
+  });
 });
+
+async function drain(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}

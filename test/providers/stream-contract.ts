@@ -317,6 +317,17 @@ export function describeStreamContract<S extends StreamingStub>(
       expect(Date.now() - started).toBeLessThan(3500);
     });
 
+    it('is not cut by LLM_TIMEOUT_SECONDS while the provider keeps writing: the bound is per wait', async () => {
+      const patient = createAdapter(stub.baseUrl, { LLM_TIMEOUT_SECONDS: '1' });
+      if (!patient.stream) throw new Error(`${provider} has no stream()`);
+      stub.server.replyOnce(stub.streaming.reply({ delayMs: 300 }));
+      const started = Date.now();
+      const outcome = await drain(patient.stream(ask('a slow but steady answer'), never()));
+      expect(outcome.error).toBeUndefined();
+      expect(Date.now() - started).toBeGreaterThan(1500);
+      expect(usageOf(outcome.chunks)?.total_tokens).toBeGreaterThan(0);
+    });
+
     it('throws the provider error an in-stream error event reports, after the first chunks', async () => {
       const streamed = stub.streaming.failure;
       if (!streamed) return;

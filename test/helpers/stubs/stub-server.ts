@@ -28,6 +28,8 @@ export interface StubStream {
   delayMs?: number;
   /** Write this many events, then cut the connection, as a provider or a network failing midway would. */
   cutAfter?: number;
+  /** Write the events as slices of this many bytes instead (a slice may end inside an event or a character). */
+  bytesPerWrite?: number;
 }
 
 /** How a provider stub may alter the stream it would send: slower, cut midway, or without its end marker. */
@@ -146,7 +148,7 @@ export class StubServer {
       'cache-control': 'no-cache',
       ...reply.headers,
     });
-    for (const [index, event] of stream.events.entries()) {
+    for (const [index, event] of writesOf(stream).entries()) {
       if (index === stream.cutAfter) {
         cut = true;
         res.socket?.destroy();
@@ -159,4 +161,13 @@ export class StubServer {
     }
     if (!res.destroyed) res.end();
   }
+}
+
+function writesOf(stream: StubStream): (string | Buffer)[] {
+  const size = stream.bytesPerWrite;
+  if (!size) return stream.events;
+  const bytes = Buffer.from(stream.events.join(''));
+  const slices: Buffer[] = [];
+  for (let start = 0; start < bytes.length; start += size) slices.push(bytes.subarray(start, start + size));
+  return slices;
 }
