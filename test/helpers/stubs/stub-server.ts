@@ -62,7 +62,9 @@ export type StubHandler = (request: RecordedRequest) => StubReply | Promise<Stub
 
 /**
  * A real HTTP server on loopback standing in for a provider's API at the network edge. Each provider's
- * stub module supplies the wire format; tests script replies with `reply()`/`replyOnce()`.
+ * stub module supplies the wire format; tests script replies with `reply()`/`replyOnce()`. A streamed
+ * reply is written event by event; a client that closes it before its end is counted in `closedEarly`,
+ * which `untilClosedEarly()` waits for.
  */
 export class StubServer {
   readonly requests: RecordedRequest[] = [];
