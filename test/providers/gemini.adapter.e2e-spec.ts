@@ -5,6 +5,7 @@ import resourceExhaustedFixture from '../fixtures/gemini/error-resource-exhauste
 import safetyFixture from '../fixtures/gemini/generate-content-safety.json';
 import unavailableFixture from '../fixtures/gemini/error-unavailable.json';
 import { GeminiStub, startGeminiStub } from '../helpers/stubs/gemini.stub';
+import { recordedEvents } from '../helpers/stubs/stub-server';
 import {
   AdapterFactory,
   RELAXED_TIMEOUT_SECONDS,
@@ -24,7 +25,11 @@ const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   );
 
 describeAdapterContract('gemini', createAdapter, startGeminiStub, { model: 'gemini-2.5-flash' });
-describeStreamContract('gemini', createAdapter, startGeminiStub, { model: 'gemini-2.5-flash' });
+// An error Google writes into the stream is dropped by the SDK's reader (see the test below).
+describeStreamContract('gemini', createAdapter, startGeminiStub, {
+  model: 'gemini-2.5-flash',
+  inStreamError: false,
+});
 
 describe('GeminiAdapter on the generateContent wire', () => {
   let stub: GeminiStub;
@@ -259,6 +264,28 @@ describe('GeminiAdapter on the generateContent wire', () => {
     });
     expect(streamed.body).toEqual(whole.body);
     expect(streamed.headers['x-goog-api-key']).toBe(testKey('gemini'));
+  });
+
+  it('ends as transient, its status lost, when Google writes an error into the stream (the SDK drops it)', async () => {
+    const [first] = recordedEvents('gemini/stream-generate-content.txt');
+    const error = {
+      error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' },
+    };
+    stub.server.replyOnce(() => ({ stream: { events: [first, `data: ${JSON.stringify(error)}\r\n\r\n`] } }));
+    const chunks: ChatCompletionChunk[] = [];
+    const failure = await (async () => {
+      for await (const chunk of adapter.stream(
+        { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] },
+        signal,
+      )) {
+        chunks.push(chunk);
+      }
+    })().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(failure).toMatchObject({ kind: 'transient', message: expect.stringContaining('finishReason') });
   });
 });
 

@@ -19,7 +19,7 @@ export interface StreamingStub extends ProviderStub {
     /** A recorded stream from the provider's API reference, and the content and usage it carries. */
     recorded: { reply: StubHandler; content: string; usage: { prompt: number; completion: number } };
     /** A recorded stream of one tool call, and that call (its arguments parsed). */
-    toolCall?: { reply: StubHandler; call: { id?: string; name: string; arguments: unknown } };
+    toolCall: { reply: StubHandler; call: { id?: string; name: string; arguments: unknown } };
     /** A stream failing after its first events with the provider's own in-stream error, and its status. */
     failure?: { reply: StubHandler; status: number };
   };
@@ -27,6 +27,11 @@ export interface StreamingStub extends ProviderStub {
 
 export interface StreamContractOptions<S extends StreamingStub> {
   model: string;
+  /**
+   * Whether the provider reports a failure after the first byte as an event of its own that the adapter
+   * can read (Anthropic's `error`, OpenRouter's `error` chunk); default true.
+   */
+  inStreamError?: boolean;
   /** For a provider without native json_schema: how the schema travels, and the stub's streamed answer. */
   structured?: {
     expectRequest(request: RecordedRequest, schema: Record<string, unknown>): void;
@@ -190,8 +195,7 @@ export function describeStreamContract<S extends StreamingStub>(
     });
 
     it('streams a tool call as deltas that assemble to the call, finishing with tool_calls', async () => {
-      const toolCall = stub.streaming.toolCall;
-      if (!toolCall) return;
+      const { toolCall } = stub.streaming;
       stub.server.replyOnce(toolCall.reply);
       const tools = [
         {
@@ -230,6 +234,14 @@ export function describeStreamContract<S extends StreamingStub>(
       if (options.structured) options.structured.expectRequest(request, CITY_SCHEMA);
       else expect(stub.wire.structuredSchema(request)).toEqual(CITY_SCHEMA);
       expect(new Ajv().compile(CITY_SCHEMA)(JSON.parse(contentOf(chunks)))).toBe(true);
+    });
+
+    it('fails as auth without a request when the adapter has no key', async () => {
+      const unconfigured = createAdapter(stub.baseUrl, { [`${provider.toUpperCase()}_API_KEY`]: '' });
+      if (!unconfigured.stream) throw new Error(`${provider} has no stream()`);
+      const outcome = await drain(unconfigured.stream(ask('anonymous'), never()));
+      expect(failure(outcome).kind).toBe('auth');
+      expect(stub.server.requests).toHaveLength(0);
     });
 
     it('sorts a 429 before the first chunk as rate_limited with the Retry-After wait', async () => {
@@ -328,15 +340,18 @@ export function describeStreamContract<S extends StreamingStub>(
       expect(usageOf(outcome.chunks)?.total_tokens).toBeGreaterThan(0);
     });
 
-    it('throws the provider error an in-stream error event reports, after the first chunks', async () => {
-      const streamed = stub.streaming.failure;
-      if (!streamed) return;
-      stub.server.replyOnce(streamed.reply);
-      const outcome = await drain(stream(ask('fail midway')));
-      expect(outcome.chunks.length).toBeGreaterThan(0);
-      const error = failure(outcome);
-      expect(error.options.status).toBe(streamed.status);
-      expect(error.kind).toBe(streamed.status >= 500 ? 'transient' : 'bad_request');
-    });
+    (options.inStreamError === false ? it.skip : it)(
+      'throws the provider error an in-stream error event reports, after the first chunks',
+      async () => {
+        const streamed = stub.streaming.failure;
+        if (!streamed) throw new Error(`the ${provider} stub has no in-stream failure`);
+        stub.server.replyOnce(streamed.reply);
+        const outcome = await drain(stream(ask('fail midway')));
+        expect(outcome.chunks.length).toBeGreaterThan(0);
+        const error = failure(outcome);
+        expect(error.options.status).toBe(streamed.status);
+        expect(error.kind).toBe(streamed.status >= 500 ? 'transient' : 'bad_request');
+      },
+    );
   });
 }
