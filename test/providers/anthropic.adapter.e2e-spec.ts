@@ -1,3 +1,4 @@
+import { ChatCompletionChunk } from '@breakwater/contracts';
 import { AnthropicAdapter } from '@breakwater/llm-provider';
 import { testConfig } from '@breakwater/testing';
 import toolUseFixture from '../fixtures/anthropic/message-tool-use.json';
@@ -8,6 +9,7 @@ import {
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new AnthropicAdapter(
@@ -20,6 +22,7 @@ const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   );
 
 describeAdapterContract('anthropic', createAdapter, startAnthropicStub, { model: 'claude-haiku-4-5' });
+describeStreamContract('anthropic', createAdapter, startAnthropicStub, { model: 'claude-haiku-4-5' });
 
 describe('AnthropicAdapter on the Messages API wire', () => {
   let stub: AnthropicStub;
@@ -205,4 +208,27 @@ describe('AnthropicAdapter on the Messages API wire', () => {
       adapter.complete({ model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'x' }] }, signal),
     ).rejects.toMatchObject({ kind: 'auth', message: '401 anthropic: invalid x-api-key' });
   });
+  it('streams the same Messages request with stream: true, to /v1/messages with x-api-key', async () => {
+    const request = {
+      model: 'claude-haiku-4-5',
+      messages: [
+        { role: 'system' as const, content: 'Be terse.' },
+        { role: 'user' as const, content: 'stream it' },
+      ],
+      temperature: 0.3,
+    };
+    await adapter.complete(request, signal);
+    await drain(adapter.stream(request, signal));
+    const [whole, streamed] = stub.server.requests;
+    expect(streamed).toMatchObject({ method: 'POST', path: '/v1/messages' });
+    expect(streamed.body).toEqual({ ...(whole.body as object), stream: true });
+    expect(streamed.headers['x-api-key']).toBe(testKey('anthropic'));
+    expect(streamed.headers.accept).toBe('text/event-stream');
+  });
 });
+
+async function drain(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}

@@ -2,12 +2,14 @@ import { DeepSeekAdapter } from '@breakwater/llm-provider';
 import { schemaInstance } from '@breakwater/llm-provider';
 import { testConfig } from '@breakwater/testing';
 import { OpenAiStub, startOpenAiStub } from '../helpers/stubs/openai.stub';
+import { RecordedRequest } from '../helpers/stubs/stub-server';
 import {
   AdapterFactory,
   RELAXED_TIMEOUT_SECONDS,
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new DeepSeekAdapter(
@@ -27,19 +29,30 @@ interface SentBody {
   messages: { role: string; content: string }[];
 }
 
+// DeepSeek's JSON mode is json_object only: the schema travels in a system message instead.
+const expectSchemaInSystemMessage = (request: RecordedRequest, schema: Record<string, unknown>) => {
+  const body = request.body as SentBody;
+  expect(body.response_format).toEqual({ type: 'json_object' });
+  expect(body.messages[0].role).toBe('system');
+  expect(body.messages[0].content).toContain(JSON.stringify(schema));
+  expect(body.messages[0].content.toLowerCase()).toContain('json');
+};
+
 describeAdapterContract('deepseek', createAdapter, startDeepSeekStub, {
   model: 'deepseek-chat',
-  // DeepSeek's JSON mode is json_object only: the schema travels in a system message instead.
   structured: {
-    expectRequest: (request, schema) => {
-      const body = request.body as SentBody;
-      expect(body.response_format).toEqual({ type: 'json_object' });
-      expect(body.messages[0].role).toBe('system');
-      expect(body.messages[0].content).toContain(JSON.stringify(schema));
-      expect(body.messages[0].content.toLowerCase()).toContain('json');
-    },
+    expectRequest: expectSchemaInSystemMessage,
     reply: (stub, schema) => () =>
       stub.completion(JSON.stringify(schemaInstance(schema, 'deepseek')), 'deepseek-chat'),
+  },
+});
+
+describeStreamContract('deepseek', createAdapter, startDeepSeekStub, {
+  model: 'deepseek-chat',
+  structured: {
+    expectRequest: expectSchemaInSystemMessage,
+    reply: (stub, schema) =>
+      stub.streaming.content(JSON.stringify(schemaInstance(schema, 'deepseek')), 'deepseek-chat'),
   },
 });
 

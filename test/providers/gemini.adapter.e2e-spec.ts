@@ -1,15 +1,18 @@
+import { ChatCompletionChunk } from '@breakwater/contracts';
 import { GeminiAdapter } from '@breakwater/llm-provider';
 import { testConfig } from '@breakwater/testing';
 import resourceExhaustedFixture from '../fixtures/gemini/error-resource-exhausted.json';
 import safetyFixture from '../fixtures/gemini/generate-content-safety.json';
 import unavailableFixture from '../fixtures/gemini/error-unavailable.json';
 import { GeminiStub, startGeminiStub } from '../helpers/stubs/gemini.stub';
+import { recordedEvents } from '../helpers/stubs/stub-server';
 import {
   AdapterFactory,
   RELAXED_TIMEOUT_SECONDS,
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new GeminiAdapter(
@@ -22,6 +25,11 @@ const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   );
 
 describeAdapterContract('gemini', createAdapter, startGeminiStub, { model: 'gemini-2.5-flash' });
+// An error Google writes into the stream is dropped by the SDK's reader (see the test below).
+describeStreamContract('gemini', createAdapter, startGeminiStub, {
+  model: 'gemini-2.5-flash',
+  inStreamError: false,
+});
 
 describe('GeminiAdapter on the generateContent wire', () => {
   let stub: GeminiStub;
@@ -238,4 +246,51 @@ describe('GeminiAdapter on the generateContent wire', () => {
       { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { celsius: 21 } } }] },
     ]);
   });
+  it('streams from :streamGenerateContent?alt=sse with the same body and x-goog-api-key, no SDK option in it', async () => {
+    const request = {
+      model: 'gemini-2.5-flash',
+      messages: [
+        { role: 'system' as const, content: 'Be terse.' },
+        { role: 'user' as const, content: 'stream it' },
+      ],
+      temperature: 0.3,
+    };
+    await adapter.complete(request, signal);
+    await drain(adapter.stream(request, signal));
+    const [whole, streamed] = stub.server.requests;
+    expect(streamed).toMatchObject({
+      method: 'POST',
+      path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    });
+    expect(streamed.body).toEqual(whole.body);
+    expect(streamed.headers['x-goog-api-key']).toBe(testKey('gemini'));
+  });
+
+  it('ends as transient, its status lost, when Google writes an error into the stream (the SDK drops it)', async () => {
+    const [first] = recordedEvents('gemini/stream-generate-content.txt');
+    const error = {
+      error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' },
+    };
+    stub.server.replyOnce(() => ({ stream: { events: [first, `data: ${JSON.stringify(error)}\r\n\r\n`] } }));
+    const chunks: ChatCompletionChunk[] = [];
+    const failure = await (async () => {
+      for await (const chunk of adapter.stream(
+        { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] },
+        signal,
+      )) {
+        chunks.push(chunk);
+      }
+    })().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(failure).toMatchObject({ kind: 'transient', message: expect.stringContaining('finishReason') });
+  });
 });
+
+async function drain(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}

@@ -1,3 +1,4 @@
+import { ChatCompletionChunk } from '@breakwater/contracts';
 import { OpenAiAdapter } from '@breakwater/llm-provider';
 import { testConfig } from '@breakwater/testing';
 import toolCallsFixture from '../fixtures/openai/chat-completion-tool-calls.json';
@@ -8,6 +9,7 @@ import {
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new OpenAiAdapter(
@@ -20,6 +22,7 @@ const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   );
 
 describeAdapterContract('openai', createAdapter, () => startOpenAiStub(), { model: 'gpt-4o-mini' });
+describeStreamContract('openai', createAdapter, () => startOpenAiStub(), { model: 'gpt-4o-mini' });
 
 describe('OpenAiAdapter on the OpenAI wire', () => {
   let stub: OpenAiStub;
@@ -138,4 +141,49 @@ describe('OpenAiAdapter on the OpenAI wire', () => {
     ).rejects.toMatchObject({ kind: 'bad_request', options: { status: 404 } });
     expect(stub.server.requests[0].path).toBe('/chat/completions');
   });
+
+  it('streams with stream: true and usage always asked for, whatever the caller said, the rest as complete() sends', async () => {
+    const adapter = createAdapter(stub.baseUrl);
+    const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'x' }], seed: 7 };
+    await adapter.complete(request, signal);
+    await drain(adapter.stream?.({ ...request, stream_options: { include_usage: false } }, signal));
+    const [whole, streamed] = stub.server.requests.map((sent) => sent.body as Record<string, unknown>);
+    expect(streamed).toEqual({ ...whole, stream: true, stream_options: { include_usage: true } });
+    expect(stub.server.requests[1].headers.accept).toBe('text/event-stream');
+  });
+
+  it('reads events whose bytes arrive split anywhere, inside a character too', async () => {
+    const text = 'Grüße aus Genova: ✓ 日本語のテキスト 🙂 done';
+    const reply = stub.streaming.content(text);
+    stub.server.replyOnce(async (request) => {
+      const streamed = await reply(request);
+      return { ...streamed, stream: { events: streamed.stream?.events ?? [], bytesPerWrite: 7, delayMs: 1 } };
+    });
+    const chunks = await drain(
+      createAdapter(stub.baseUrl).stream?.(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] },
+        signal,
+      ),
+    );
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(text);
+  });
+
+  it('refuses a streamed event larger than the transport bound (1 MiB) without waiting for its end', async () => {
+    stub.server.replyOnce(() => ({ stream: { events: [`data: {"pad": "${'x'.repeat(2 * 1024 * 1024)}`] } }));
+    await expect(
+      drain(
+        createAdapter(stub.baseUrl).stream?.(
+          { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] },
+          signal,
+        ),
+      ),
+    ).rejects.toMatchObject({ kind: 'bad_request', message: expect.stringContaining('larger than') });
+  });
 });
+
+async function drain(stream: AsyncIterable<ChatCompletionChunk> | undefined): Promise<ChatCompletionChunk[]> {
+  if (!stream) throw new Error('the adapter has no stream()');
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}

@@ -8,6 +8,7 @@ import {
   describeAdapterContract,
   testKey,
 } from './adapter-contract';
+import { describeStreamContract } from './stream-contract';
 
 const createAdapter: AdapterFactory = (baseUrl, env = {}) =>
   new OpenRouterAdapter(
@@ -24,6 +25,7 @@ const startOpenRouterStub = () => startOpenAiStub({ basePath: '/api/v1' });
 
 // OpenRouter model names carry the vendor: `openrouter/openai/gpt-4o-mini` arrives as `openai/gpt-4o-mini`.
 describeAdapterContract('openrouter', createAdapter, startOpenRouterStub, { model: 'openai/gpt-4o-mini' });
+describeStreamContract('openrouter', createAdapter, startOpenRouterStub, { model: 'openai/gpt-4o-mini' });
 
 describe('OpenRouterAdapter on the OpenRouter wire', () => {
   let stub: OpenAiStub;

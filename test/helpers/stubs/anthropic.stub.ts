@@ -5,7 +5,16 @@ import overloadedFixture from '../../fixtures/anthropic/error-overloaded.json';
 import rateLimitFixture from '../../fixtures/anthropic/error-rate-limit.json';
 import messageFixture from '../../fixtures/anthropic/message.json';
 import { schemaInstance } from '@breakwater/llm-provider';
-import { RecordedRequest, StubHandler, StubReply, StubServer } from './stub-server';
+import {
+  RecordedRequest,
+  StreamShape,
+  StubHandler,
+  StubReply,
+  StubServer,
+  recordedEvents,
+  streamReply,
+  textPieces,
+} from './stub-server';
 
 /**
  * Anthropic's Messages API on loopback: `POST /v1/messages` with `x-api-key` and `anthropic-version`,
@@ -33,6 +42,25 @@ export interface AnthropicStub {
     userTexts(request: RecordedRequest): string[];
     structuredSchema(request: RecordedRequest): unknown;
   };
+  streaming: AnthropicStreaming;
+}
+
+/**
+ * Streamed answers (`stream: true`): `event: <type>` and `data:` events, message_start, per content block
+ * content_block_start, its deltas (text_delta or input_json_delta) and content_block_stop, then
+ * message_delta (stop reason, output tokens) and message_stop, with a ping, as Anthropic's streaming
+ * reference shows them.
+ */
+export interface AnthropicStreaming {
+  streamed(request: RecordedRequest): boolean;
+  /** The standing answer, streamed and shaped (slower, cut, without message_stop). */
+  reply(shape: StreamShape): StubHandler;
+  /** The recorded stream (fixtures/anthropic/stream-message.txt) and what it says. */
+  recorded: { reply: StubHandler; content: string; usage: { prompt: number; completion: number } };
+  /** A recorded stream of text then one tool_use (fixtures/anthropic/stream-tool-use.txt), and the call. */
+  toolCall: { reply: StubHandler; call: { id: string; name: string; arguments: unknown } };
+  /** An `error` event (overloaded_error) after the first text delta (fixtures/anthropic/stream-error.txt). */
+  failure: { reply: StubHandler; status: number };
 }
 
 interface AnthropicBlock {
@@ -48,6 +76,7 @@ interface AnthropicBody {
   messages?: { role: string; content: string | AnthropicBlock[] }[];
   tools?: { name: string; input_schema?: Record<string, unknown> }[];
   tool_choice?: { type: string; name?: string };
+  stream?: unknown;
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -88,6 +117,25 @@ export async function startAnthropicStub(): Promise<AnthropicStub> {
       usage: { prompt: messageFixture.usage.input_tokens, completion: messageFixture.usage.output_tokens },
     },
     wire: anthropicWire,
+    streaming: {
+      streamed: (request) => bodyOf(request).stream === true,
+      reply: (shape) => (request) => answer(request, shape),
+      recorded: {
+        reply: () => streamReply(recordedEvents('anthropic/stream-message.txt')),
+        // What the recorded stream's text deltas and message_start / message_delta usage say.
+        content: 'Hello! How can I help you today?',
+        usage: { prompt: 25, completion: 15 },
+      },
+      toolCall: {
+        reply: () => streamReply(recordedEvents('anthropic/stream-tool-use.txt')),
+        call: {
+          id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6',
+          name: 'get_weather',
+          arguments: { location: 'San Francisco, CA', unit: 'fahrenheit' },
+        },
+      },
+      failure: { reply: () => streamReply(recordedEvents('anthropic/stream-error.txt')), status: 529 },
+    },
   };
 }
 
@@ -109,7 +157,7 @@ export const anthropicWire: AnthropicStub['wire'] = {
   },
 };
 
-function answer(request: RecordedRequest): StubReply {
+function answer(request: RecordedRequest, shape: StreamShape = {}): StubReply {
   if (request.method !== 'POST' || request.path !== '/v1/messages') {
     return errorReply(404, `Not found: ${request.method} ${request.path}`);
   }
@@ -153,7 +201,64 @@ function answer(request: RecordedRequest): StubReply {
     input_tokens: Math.ceil(JSON.stringify(messages).length / 4),
     output_tokens: output,
   };
-  return { headers: { 'request-id': `req_stub_${digest}` }, body: message };
+  const headers = { 'request-id': `req_stub_${digest}` };
+  if (body.stream !== true) return { headers, body: message };
+  return { ...streamReply(messageEvents(message, shape), shape), headers };
+}
+
+interface StreamedMessage {
+  content: unknown[];
+  stop_reason: string;
+  usage: { output_tokens: number };
+}
+
+/** A message as the Messages API streams it, event by event. */
+function messageEvents(message: StreamedMessage, shape: StreamShape): string[] {
+  const event = (type: string, data: Record<string, unknown> = {}) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const events = [
+    event('message_start', {
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...message.usage, output_tokens: 1 },
+      },
+    }),
+  ];
+  for (const [index, block] of (message.content as AnthropicStreamBlock[]).entries()) {
+    const tool = block.type === 'tool_use';
+    events.push(
+      event('content_block_start', {
+        index,
+        content_block: tool ? { ...block, input: {} } : { type: 'text', text: '' },
+      }),
+      ...(index === 0 ? [event('ping')] : []),
+      ...textPieces(tool ? JSON.stringify(block.input) : (block.text ?? '')).map((piece) =>
+        event('content_block_delta', {
+          index,
+          delta: tool
+            ? { type: 'input_json_delta', partial_json: piece }
+            : { type: 'text_delta', text: piece },
+        }),
+      ),
+      event('content_block_stop', { index }),
+    );
+  }
+  events.push(
+    event('message_delta', {
+      delta: { stop_reason: message.stop_reason, stop_sequence: null },
+      usage: { output_tokens: message.usage.output_tokens },
+    }),
+  );
+  return shape.withoutEnd ? events : [...events, event('message_stop')];
+}
+
+interface AnthropicStreamBlock {
+  type: string;
+  text?: string;
+  input?: unknown;
 }
 
 function errorReply(status: number, message: string, headers: Record<string, string> = {}): StubReply {

@@ -5,7 +5,16 @@ import internalFixture from '../../fixtures/gemini/error-internal.json';
 import resourceExhaustedFixture from '../../fixtures/gemini/error-resource-exhausted.json';
 import { schemaInstance } from '@breakwater/llm-provider';
 import { stubVector } from './openai.stub';
-import { RecordedRequest, StubHandler, StubReply, StubServer } from './stub-server';
+import {
+  RecordedRequest,
+  StreamShape,
+  StubHandler,
+  StubReply,
+  StubServer,
+  recordedEvents,
+  streamReply,
+  textPieces,
+} from './stub-server';
 
 /**
  * The Gemini API on loopback: `POST /v1beta/models/<model>:generateContent` with `x-goog-api-key` (the
@@ -33,6 +42,22 @@ export interface GeminiStub {
     userTexts(request: RecordedRequest): string[];
     structuredSchema(request: RecordedRequest): unknown;
   };
+  streaming: GeminiStreaming;
+}
+
+/**
+ * Streamed answers, `POST /v1beta/models/<model>:streamGenerateContent?alt=sse`: `data:` events each
+ * holding a whole GenerateContentResponse with the next parts and the running usageMetadata, the last
+ * with the finishReason; no end marker of its own, as the API reference shows them.
+ */
+export interface GeminiStreaming {
+  streamed(request: RecordedRequest): boolean;
+  /** The standing answer, streamed and shaped (slower, cut, without the finishReason). */
+  reply(shape: StreamShape): StubHandler;
+  /** The recorded stream (fixtures/gemini/stream-generate-content.txt) and what it says. */
+  recorded: { reply: StubHandler; content: string; usage: { prompt: number; completion: number } };
+  /** A recorded stream of one function call (fixtures/gemini/stream-function-call.txt), and the call. */
+  toolCall: { reply: StubHandler; call: { name: string; arguments: unknown } };
 }
 
 interface GeminiContent {
@@ -58,6 +83,7 @@ const STATUS_NAMES: Record<number, string> = {
 };
 
 const GENERATE_PATH = /^\/v1beta\/models\/([^/:?]+):generateContent$/;
+const STREAM_PATH = /^\/v1beta\/models\/([^/:?]+):streamGenerateContent\?alt=sse$/;
 const EMBED_PATH = /^\/v1beta\/models\/([^/:?]+):batchEmbedContents$/;
 
 export async function startGeminiStub(): Promise<GeminiStub> {
@@ -91,12 +117,27 @@ export async function startGeminiStub(): Promise<GeminiStub> {
       },
     },
     wire: geminiWire,
+    streaming: {
+      streamed: (request) => STREAM_PATH.test(request.path),
+      reply: (shape) => (request) => answer(request, shape),
+      recorded: {
+        reply: () => streamReply(recordedEvents('gemini/stream-generate-content.txt')),
+        // What the recorded pieces say; thinking tokens are output tokens.
+        content:
+          'AI learns patterns from data to make predictions or decisions without being explicitly programmed.',
+        usage: { prompt: 9, completion: 17 + 1081 },
+      },
+      toolCall: {
+        reply: () => streamReply(recordedEvents('gemini/stream-function-call.txt')),
+        call: { name: 'get_weather', arguments: { location: 'Boston, MA', unit: 'celsius' } },
+      },
+    },
   };
 }
 
 export const geminiWire: GeminiStub['wire'] = {
   model: (request) => {
-    const match = GENERATE_PATH.exec(request.path);
+    const match = GENERATE_PATH.exec(request.path) ?? STREAM_PATH.exec(request.path);
     return match ? decodeURIComponent(match[1]) : undefined;
   },
   apiKey: (request) => {
@@ -112,7 +153,7 @@ export const geminiWire: GeminiStub['wire'] = {
   structuredSchema: (request) => bodyOf(request).generationConfig?.responseJsonSchema,
 };
 
-function answer(request: RecordedRequest): StubReply {
+function answer(request: RecordedRequest, shape: StreamShape = {}): StubReply {
   if (request.method === 'POST' && EMBED_PATH.test(request.path)) return embedAnswer(request);
   const model = geminiWire.model(request);
   if (request.method !== 'POST' || typeof model !== 'string') {
@@ -154,7 +195,36 @@ function answer(request: RecordedRequest): StubReply {
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
     thoughtsTokenCount: 0,
   };
-  return { body: response };
+  if (!STREAM_PATH.test(request.path)) return { body: response };
+  return streamReply(pieceEvents(response, answerText, shape), shape);
+}
+
+/** A response as streamGenerateContent sends it: the text in pieces, the finishReason on the last. */
+function pieceEvents(response: typeof generateContentFixture, text: string, shape: StreamShape): string[] {
+  const [candidate] = response.candidates;
+  const usage = response.usageMetadata;
+  const pieces = textPieces(text);
+  return pieces.map((piece, index) => {
+    const last = index === pieces.length - 1;
+    const sent = pieces.slice(0, index + 1).join('').length;
+    const candidates = Math.ceil((last ? text.length : sent) / 4);
+    const value = {
+      ...response,
+      candidates: [
+        {
+          content: { ...candidate.content, parts: [{ text: piece }] },
+          index: 0,
+          ...(last && !shape.withoutEnd ? { finishReason: candidate.finishReason } : {}),
+        },
+      ],
+      usageMetadata: {
+        ...usage,
+        candidatesTokenCount: candidates,
+        totalTokenCount: usage.promptTokenCount + candidates,
+      },
+    };
+    return `data: ${JSON.stringify(value)}\r\n\r\n`;
+  });
 }
 
 interface GeminiEmbedBody {

@@ -4,7 +4,16 @@ import invalidKeyFixture from '../../fixtures/openai/error-invalid-api-key.json'
 import rateLimitFixture from '../../fixtures/openai/error-rate-limit.json';
 import serverErrorFixture from '../../fixtures/openai/error-server.json';
 import { schemaInstance } from '@breakwater/llm-provider';
-import { RecordedRequest, StubHandler, StubReply, StubServer } from './stub-server';
+import {
+  RecordedRequest,
+  StreamShape,
+  StubHandler,
+  StubReply,
+  StubServer,
+  recordedEvents,
+  streamReply,
+  textPieces,
+} from './stub-server';
 
 /**
  * OpenAI's chat-completions API on loopback (also DeepSeek's and OpenRouter's, which speak it):
@@ -37,6 +46,26 @@ export interface OpenAiStub {
   };
   /** A 200 completion carrying `content`, in the fixture's shape. */
   completion(content: string, model?: string): StubReply;
+  streaming: OpenAiStreaming;
+}
+
+/**
+ * Streamed answers (`stream: true`): `data:` events of `chat.completion.chunk`s, a usage chunk when
+ * `stream_options.include_usage` is set, then `data: [DONE]`, as OpenAI's API reference shows them.
+ */
+export interface OpenAiStreaming {
+  /** Whether a recorded request asked for a stream. */
+  streamed(request: RecordedRequest): boolean;
+  /** The standing answer, streamed and shaped (slower, cut, without `[DONE]`). */
+  reply(shape: StreamShape): StubHandler;
+  /** The recorded stream (fixtures/openai/stream-chat-completion.txt) and what it says. */
+  recorded: { reply: StubHandler; content: string; usage: { prompt: number; completion: number } };
+  /** A recorded stream of one tool call (fixtures/openai/stream-tool-calls.txt), and the call. */
+  toolCall: { reply: StubHandler; call: { id: string; name: string; arguments: unknown } };
+  /** A streamed completion carrying `content` (for answers the standing handler does not make). */
+  content(content: string, model?: string): StubHandler;
+  /** OpenRouter's report of an upstream failure after the first chunk: a chunk with `error` (code 502). */
+  failure: { reply: StubHandler; status: number };
 }
 
 interface OpenAiMessage {
@@ -46,6 +75,8 @@ interface OpenAiMessage {
 
 interface OpenAiBody {
   model?: unknown;
+  stream?: unknown;
+  stream_options?: { include_usage?: unknown };
   messages?: OpenAiMessage[];
   response_format?: { type: string; json_schema?: { schema?: Record<string, unknown> } };
 }
@@ -96,6 +127,38 @@ export async function startOpenAiStub(options: { basePath?: string } = {}): Prom
     },
     wire: openAiWire,
     completion: (content, model = 'gpt-4o-mini') => ({ body: completionBody(content, model, 10, 10) }),
+    streaming: {
+      streamed: (request) => bodyOf(request).stream === true,
+      reply: (shape) => (request) => answer(request, basePath, shape),
+      content:
+        (content, model = 'gpt-4o-mini') =>
+        (request) =>
+          streamReply(
+            chunkEvents(
+              completionBody(content, model, 10, 10),
+              bodyOf(request).stream_options?.include_usage === true,
+              {},
+            ),
+          ),
+      recorded: {
+        reply: () => streamReply(recordedEvents('openai/stream-chat-completion.txt')),
+        // What the recorded stream's chunks and usage chunk say.
+        content: 'Hello! How can I assist you today?',
+        usage: { prompt: 19, completion: 10 },
+      },
+      toolCall: {
+        reply: () => streamReply(recordedEvents('openai/stream-tool-calls.txt')),
+        call: {
+          id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA',
+          name: 'get_current_weather',
+          arguments: { location: 'Boston, MA' },
+        },
+      },
+      failure: {
+        reply: () => streamReply(recordedEvents('openai/stream-openrouter-error.txt')),
+        status: 502,
+      },
+    },
   };
 }
 
@@ -112,7 +175,7 @@ export const openAiWire: OpenAiStub['wire'] = {
   structuredSchema: (request) => bodyOf(request).response_format?.json_schema?.schema,
 };
 
-function answer(request: RecordedRequest, basePath: string): StubReply {
+function answer(request: RecordedRequest, basePath: string, shape: StreamShape = {}): StubReply {
   if (request.method === 'POST' && request.path === `${basePath}/embeddings`) {
     return openAiWire.apiKey(request) ? embeddingsAnswer(request) : missingKey();
   }
@@ -143,15 +206,42 @@ function answer(request: RecordedRequest, basePath: string): StubReply {
         ? JSON.stringify({ answer: text, digest })
         : `openai-stub ${digest}: ${text}`;
   const promptTokens = Math.ceil(JSON.stringify(messages).length / 4);
-  return {
-    body: completionBody(
-      content,
-      String(body.model),
-      promptTokens,
-      Math.ceil(content.length / 4),
-      `chatcmpl-stub-${digest}`,
-    ),
+  const completion = completionBody(
+    content,
+    String(body.model),
+    promptTokens,
+    Math.ceil(content.length / 4),
+    `chatcmpl-stub-${digest}`,
+  );
+  if (body.stream !== true) return { body: completion };
+  return streamReply(chunkEvents(completion, body.stream_options?.include_usage === true, shape), shape);
+}
+
+type CompletionBody = typeof completionFixture;
+
+/** A completion as OpenAI streams it: the role, the content in pieces, the finish reason, usage, [DONE]. */
+function chunkEvents(completion: CompletionBody, includeUsage: boolean, shape: StreamShape): string[] {
+  const head = {
+    id: completion.id,
+    object: 'chat.completion.chunk',
+    created: completion.created,
+    model: completion.model,
+    system_fingerprint: completion.system_fingerprint,
+    ...(includeUsage ? { usage: null } : {}),
   };
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    ...head,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  const [choice] = completion.choices;
+  const chunks = [
+    chunk({ role: 'assistant', content: '', refusal: null }),
+    ...textPieces(choice.message.content).map((piece) => chunk({ content: piece })),
+    chunk({}, choice.finish_reason),
+    ...(includeUsage ? [{ ...head, choices: [], usage: completion.usage }] : []),
+  ];
+  const events = chunks.map((value) => `data: ${JSON.stringify(value)}\n\n`);
+  return shape.withoutEnd ? events : [...events, 'data: [DONE]\n\n'];
 }
 
 function missingKey(): StubReply {
@@ -210,7 +300,7 @@ function completionBody(
   prompt: number,
   completion: number,
   id?: string,
-): unknown {
+): CompletionBody {
   const template = structuredClone(completionFixture);
   template.id = id ?? template.id;
   template.model = model;

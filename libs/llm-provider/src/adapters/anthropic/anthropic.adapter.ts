@@ -5,9 +5,9 @@ import {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk/core/error';
-import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import type { Message, MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion } from '@breakwater/contracts';
+import { ChatCompletion, ChatCompletionChunk } from '@breakwater/contracts';
 import { ProviderError } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { ProviderTransport } from '../shared/provider-transport';
@@ -15,6 +15,7 @@ import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { StainlessErrorClasses, stainlessProviderError } from '../shared/sdk-error';
 import { toAnthropicRequest } from './anthropic.request';
 import { fromAnthropicMessage } from './anthropic.response';
+import { anthropicChunks } from './anthropic.stream';
 
 const ANTHROPIC_ERRORS: StainlessErrorClasses = {
   APIUserAbortError,
@@ -61,6 +62,24 @@ export class AnthropicAdapter extends RemoteProviderAdapter<ProviderTransport> {
       throw anthropicProviderError(error, this.apiKey);
     }
     return fromAnthropicMessage(message, structuredTool);
+  }
+
+  /**
+   * The same request with `stream: true`: the Messages stream read as server-sent events and mapped to
+   * chunks (anthropic.stream.ts). Anthropic always reports usage in the stream, so nothing need be asked.
+   */
+  async *stream(request: ProviderRequest, signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+    const { params, structuredTool } = toAnthropicRequest(request);
+    const body: MessageCreateParamsStreaming = { ...params, stream: true };
+    try {
+      yield* anthropicChunks(
+        this.connected().events('/v1/messages', body, signal),
+        structuredTool,
+        this.apiKey,
+      );
+    } catch (error) {
+      throw anthropicProviderError(error, this.apiKey);
+    }
   }
 
   protected override disconnect(transport: ProviderTransport): Promise<void> {

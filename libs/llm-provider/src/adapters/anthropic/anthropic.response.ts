@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Message, StopReason } from '@anthropic-ai/sdk/resources/messages';
+import type { Message, StopReason, Usage } from '@anthropic-ai/sdk/resources/messages';
 import { ChatCompletion, ChatToolCall, FinishReason } from '@breakwater/contracts';
 import {
   assistantMessage,
@@ -23,9 +23,7 @@ export function fromAnthropicMessage(message: Message, structuredTool?: string):
     );
   }
   const usage = message.usage;
-  // OpenAI's prompt_tokens include cached tokens; Anthropic counts cache writes and reads apart.
-  const promptTokens =
-    usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+  const promptTokens = anthropicPromptTokens(usage);
   return {
     id: message.id || `chatcmpl-${randomUUID()}`,
     object: 'chat.completion',
@@ -41,6 +39,14 @@ export function fromAnthropicMessage(message: Message, structuredTool?: string):
     ],
     usage: completionUsage(promptTokens, usage.output_tokens),
   };
+}
+
+/** OpenAI's prompt_tokens include cached tokens; Anthropic counts cache writes and reads apart. */
+export function anthropicPromptTokens(
+  usage: Pick<Usage, 'input_tokens'> &
+    Partial<Pick<Usage, 'cache_creation_input_tokens' | 'cache_read_input_tokens'>>,
+): number {
+  return usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
 }
 
 /** `structured`: the tool_use was the forced structured-output tool, so the answer is complete text. */

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiError, EmbedContentResponse, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion, EmbeddingList, EmbeddingRequest, embeddingInputs } from '@breakwater/contracts';
+import {
+  ChatCompletion,
+  ChatCompletionChunk,
+  EmbeddingList,
+  EmbeddingRequest,
+  embeddingInputs,
+} from '@breakwater/contracts';
 import { ProviderError, providerErrorFromStatus } from '../../provider-error';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { checkedEmbeddings, embeddingList, estimatedInputTokens } from '../shared/embedding-mapping';
@@ -9,6 +15,7 @@ import { RemoteProviderAdapter } from '../shared/remote-provider.adapter';
 import { callFailed, connectionFailed, redact } from '../shared/sdk-error';
 import { toGeminiRequest } from './gemini.request';
 import { fromGeminiResponse } from './gemini.response';
+import { geminiChunks } from './gemini.stream';
 
 /**
  * Google's Gemini API through `@google/genai`, whose code (about 120 ms and 15 MB) loads only when Gemini
@@ -19,6 +26,8 @@ import { fromGeminiResponse } from './gemini.response';
  */
 @Injectable()
 export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGenAI>> {
+  private readonly timeoutMs: number;
+
   constructor(config: AppConfig) {
     // No `retryOptions`: without them the SDK sends once (with them it would retry, and replace the
     // status-bearing ApiError of a retryable status with a plain Error). `vertexai` and `baseUrl` given
@@ -36,6 +45,7 @@ export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGen
         });
       }),
     );
+    this.timeoutMs = config.resilience.llmTimeoutMs;
   }
 
   protected async call(
@@ -53,6 +63,51 @@ export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGen
       throw geminiProviderError(error, this.apiKey);
     }
     return fromGeminiResponse(response, request);
+  }
+
+  /**
+   * `models.generateContentStream` (`:streamGenerateContent?alt=sse`), its pieces mapped to chunks
+   * (gemini.stream.ts). The SDK's own timeout would run from the request to the end of the whole stream,
+   * so it is turned off for this call, and LLM_TIMEOUT_SECONDS bounds each wait for the provider instead:
+   * for the answer's first piece, then between two pieces. Leaving early, the caller's signal, or that
+   * bound aborts the SDK's fetch, which closes the connection.
+   */
+  async *stream(request: ProviderRequest, signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+    const attempt = new AbortController();
+    const cancel = () => attempt.abort();
+    signal.addEventListener('abort', cancel, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const wait = () => {
+      timer = setTimeout(cancel, this.timeoutMs);
+    };
+    try {
+      const client = await this.connected()();
+      if (signal.aborted) throw new ProviderError('transient', 'gemini: request aborted before it was sent');
+      const params = toGeminiRequest(request, attempt.signal);
+      wait();
+      const pieces = await client.models.generateContentStream({
+        ...params,
+        config: { ...params.config, httpOptions: { timeout: 0 } },
+      });
+      clearTimeout(timer);
+      yield* geminiChunks(
+        (async function* waited() {
+          wait();
+          for await (const piece of pieces) {
+            clearTimeout(timer);
+            yield piece;
+            wait();
+          }
+        })(),
+        request,
+      );
+    } catch (error) {
+      throw geminiProviderError(error, this.apiKey);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', cancel);
+      attempt.abort();
+    }
   }
 
   /**

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { GenerateContentResponse } from '@google/genai';
-import { ChatCompletion, ChatCompletionChoice, ChatToolCall, FinishReason } from '@breakwater/contracts';
+import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from '@google/genai';
+import {
+  ChatCompletion,
+  ChatCompletionChoice,
+  ChatCompletionUsage,
+  ChatToolCall,
+  FinishReason,
+} from '@breakwater/contracts';
 import { estimatePromptTokens, estimateTokens } from '../../token-estimate';
 import { ProviderRequest } from '../llm-provider.adapter';
 import {
@@ -37,7 +43,7 @@ export function fromGeminiResponse(
             part.functionCall?.name
               ? [
                   functionToolCall(
-                    part.functionCall.id ?? `call_${id}_${position}_${index}`,
+                    geminiToolCallId(part.functionCall.id, id, position, index),
                     part.functionCall.name,
                     part.functionCall.args ?? {},
                   ),
@@ -61,21 +67,39 @@ export function fromGeminiResponse(
             logprobs: null,
           },
         ];
-  const usage = response.usageMetadata;
   const content = choices.map((choice) => choice.message.content ?? '').join('');
-  const promptTokens = usage?.promptTokenCount ?? estimatePromptTokens(request.messages);
-  // Thinking tokens are billed as output, as OpenAI's reasoning tokens are counted in completion_tokens.
-  const completionTokens = usage
-    ? (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0)
-    : estimateTokens(content);
   return {
     id,
     object: 'chat.completion',
     created: createdNow(),
     model: response.modelVersion ?? request.model,
     choices,
-    usage: completionUsage(promptTokens, completionTokens),
+    usage: geminiUsage(response.usageMetadata, request, content),
   };
+}
+
+/** The call's own id when Gemini gives one, else one made from the answer's id and the part's place. */
+export function geminiToolCallId(
+  callId: string | undefined,
+  responseId: string,
+  position: number,
+  index: number,
+): string {
+  return callId ?? `call_${responseId}_${position}_${index}`;
+}
+
+/** Gemini's token counts, or the gateway's estimate from the prompt and `content` when it reports none. */
+export function geminiUsage(
+  usage: GenerateContentResponseUsageMetadata | undefined,
+  request: ProviderRequest,
+  content: string,
+): ChatCompletionUsage {
+  const promptTokens = usage?.promptTokenCount ?? estimatePromptTokens(request.messages);
+  // Thinking tokens are billed as output, as OpenAI's reasoning tokens are counted in completion_tokens.
+  const completionTokens = usage
+    ? (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0)
+    : estimateTokens(content);
+  return completionUsage(promptTokens, completionTokens);
 }
 
 export function geminiFinishReason(reason: string | undefined): FinishReason {
