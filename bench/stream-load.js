@@ -3,6 +3,7 @@
 // each stream's headers, its first `data:` event and its `data: [DONE]`, and counts its chunks: an undici
 // Pool of N connections and N loops, each sending its next request as soon as its stream has ended. A
 // warm-up run whose numbers are dropped, then the measured run, on the same connections.
+const { setMaxListeners } = require('node:events');
 const { createParser } = require('eventsource-parser');
 const { Pool } = require('undici');
 const { preciseLatency } = require('./load');
@@ -63,6 +64,8 @@ function failureOf(stream) {
 /** N loops over `pool` for `seconds`; what streams ended within that time is kept. */
 async function run(pool, request, connections, seconds) {
   const controller = new AbortController();
+  // Each request in flight listens to it (undici removes its listener when the request ends).
+  setMaxListeners(connections + 1, controller.signal);
   current = controller;
   const deadline = performance.now() + seconds * 1000;
   const tally = {
