@@ -20,8 +20,18 @@ let current;
  */
 async function oneStream(pool, request, deadline, signal) {
   const started = performance.now();
-  const stream = { status: 0, headersMs: null, firstEventMs: null, endMs: null, chunks: 0 };
-  Object.assign(stream, { chunksInWindow: 0, done: false, afterDone: 0, otherEvents: 0, error: null });
+  const stream = {
+    status: 0,
+    headersMs: null,
+    firstEventMs: null,
+    endMs: null,
+    chunks: 0,
+    chunksInWindow: 0,
+    done: false,
+    afterDone: 0,
+    otherEvents: 0,
+    error: null,
+  };
   try {
     const { statusCode, headers, body } = await pool.request({ ...request, signal });
     stream.headersMs = performance.now() - started;
@@ -113,7 +123,7 @@ async function run(pool, request, connections, seconds) {
   } finally {
     current = undefined;
   }
-  return { ...tally, seconds };
+  return { ...tally, seconds, stopped: controller.signal.aborted };
 }
 
 /** The numbers the report keeps from a run, named as the autocannon rows name theirs. */
@@ -154,7 +164,9 @@ async function measureStreams(target, connections, durations) {
   try {
     const warmUpRun = await run(pool, request, connections, durations.warmUpSec);
     const warmUp = summarise(warmUpRun);
-    const measuredRun = await run(pool, request, connections, durations.measureSec);
+    const measuredRun = warmUpRun.stopped
+      ? warmUpRun
+      : await run(pool, request, connections, durations.measureSec);
     return {
       ...summarise(measuredRun),
       warmUpStatusCodes: warmUp.statusCodes,
