@@ -104,4 +104,4 @@ function stopLoad() {
   if (current) current.stop();
 }
 
-module.exports = { measure, stopLoad };
+module.exports = { measure, preciseLatency, stopLoad };

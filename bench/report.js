@@ -15,38 +15,72 @@ function cleanRun(row) {
   return row.status === 'measured' && row.errors === 0 && row.unexpected === 0;
 }
 
+const hundredths = (value) => Math.round(value * 100) / 100;
+
+/** The measured direct row of `scenario` with the connections and upstream latency of `row`. */
+function directRowOf(rows, row, scenario, matches = () => true) {
+  return rows.find(
+    (other) =>
+      other.scenario === scenario &&
+      other.status === 'measured' &&
+      other.connections === row.connections &&
+      other.upstreamMs === row.upstreamMs &&
+      matches(other),
+  );
+}
+
 /**
- * Adds to each measured gateway row its added latency (row - a, per percentile) and throughput ratio
- * (row / a) against the direct row of the same connections and upstream latency. Only clean runs (no
- * errors, every answer of the expected status) are compared: an error path's speed says nothing.
+ * `row` against `direct`: added latency (row - direct, per percentile) and throughput ratio (row /
+ * direct). Only clean runs (no errors, every answer of the expected status) are compared: an error path's
+ * speed says nothing.
+ */
+function comparedWith(row, direct, directLabel) {
+  if (!direct) {
+    return {
+      comparable: false,
+      reason: `no ${directLabel} row with these connections and upstream latency`,
+    };
+  }
+  if (!cleanRun(row) || !cleanRun(direct)) {
+    return {
+      comparable: false,
+      reason: `not comparable: ${cleanRun(row) ? directLabel : `${row.scenario} ${row.name}`} had errors or unexpected answers`,
+    };
+  }
+  const addedMs = {};
+  for (const [key] of PERCENTILES) addedMs[key] = hundredths(row.latencyMs[key] - direct.latencyMs[key]);
+  const throughputRatio = hundredths(row.requestsPerSec / direct.requestsPerSec);
+  return { comparable: true, against: direct.id, addedMs, throughputRatio };
+}
+
+/**
+ * Adds to each measured gateway row (but h's) its comparison against the direct row (a) of the same
+ * connections and upstream latency.
  */
 function comparePassThrough(rows) {
   for (const row of rows) {
-    if (row.scenario === 'a' || row.status !== 'measured') continue;
-    const direct = rows.find(
-      (other) =>
-        other.scenario === 'a' &&
-        other.status === 'measured' &&
-        other.connections === row.connections &&
-        other.upstreamMs === row.upstreamMs,
-    );
-    if (!direct) {
-      row.comparison = {
-        comparable: false,
-        reason: 'no direct (a) row with these connections and upstream latency',
-      };
-    } else if (!cleanRun(row) || !cleanRun(direct)) {
-      row.comparison = {
-        comparable: false,
-        reason: `not comparable: ${cleanRun(row) ? 'direct (a)' : `${row.scenario} ${row.name}`} had errors or unexpected answers`,
-      };
-    } else {
-      const addedMs = {};
-      for (const [key] of PERCENTILES)
-        addedMs[key] = Math.round((row.latencyMs[key] - direct.latencyMs[key]) * 100) / 100;
-      const throughputRatio = Math.round((row.requestsPerSec / direct.requestsPerSec) * 100) / 100;
-      row.comparison = { comparable: true, against: direct.id, addedMs, throughputRatio };
-    }
+    if (row.scenario === 'a' || row.scenario === 'h' || row.status !== 'measured') continue;
+    row.comparison = comparedWith(row, directRowOf(rows, row, 'a'), 'direct (a)');
+  }
+}
+
+/**
+ * Adds to each measured h row through the gateway its comparison against h's direct row: whole streams
+ * as `comparedWith`, plus the time to first byte the gateway adds (`addedFirstByteMs`, to the headers and
+ * to the first `data:` event, p50 and p99) and `chunksRatio` (chunks/s through the gateway / direct).
+ */
+function compareStreams(rows) {
+  for (const row of rows) {
+    if (row.scenario !== 'h' || row.direct || row.status !== 'measured') continue;
+    const direct = directRowOf(rows, row, 'h', (other) => other.direct);
+    row.comparison = comparedWith(row, direct, 'h stream direct');
+    if (!row.comparison.comparable) continue;
+    const added = (key) => ({
+      p50: hundredths(row.firstByteMs[key].p50 - direct.firstByteMs[key].p50),
+      p99: hundredths(row.firstByteMs[key].p99 - direct.firstByteMs[key].p99),
+    });
+    row.comparison.addedFirstByteMs = { headers: added('headers'), firstEvent: added('firstEvent') };
+    row.comparison.chunksRatio = hundredths(row.chunksPerSec / direct.chunksPerSec);
   }
 }
 
@@ -71,7 +105,9 @@ function goalValue(goal, rows) {
   const byId = (id) => rows.find((row) => row.id === id && row.status === 'measured');
   if (goal.rss) {
     const peaks = rows
-      .filter((row) => row.connections === goal.rss && row.scenario !== 'a' && row.gatewayRssPeakMb)
+      .filter(
+        (row) => row.connections === goal.rss && !['a', 'h'].includes(row.scenario) && row.gatewayRssPeakMb,
+      )
       .map((row) => row.gatewayRssPeakMb);
     return peaks.length ? Math.max(...peaks) : null;
   }
@@ -133,8 +169,9 @@ function signed(value) {
   return value > 0 ? `+${value}` : String(value);
 }
 
-function line(values) {
-  return COLUMNS.map(([, width, align], index) => cell(values[index], width, align))
+function line(values, columns = COLUMNS) {
+  return columns
+    .map(([, width, align], index) => cell(values[index], width, align))
     .join(' ')
     .trimEnd();
 }
@@ -163,9 +200,84 @@ function rowLine(row) {
   ]);
 }
 
+/** h's own columns: the time to first byte, whole streams and chunks, direct and through the gateway. */
+const STREAM_COLUMNS = [
+  ['streams', 16, 'left'],
+  ['conns', 5],
+  ['upstream', 8],
+  ['streams/s', 9],
+  ['chunks/s', 8],
+  ['chunks', 6],
+  ['hdrs p50', 8],
+  ['hdrs p99', 8],
+  ['1st p50', 7],
+  ['1st p99', 7],
+  ['end p50', 7],
+  ['end p99', 7],
+  ['failed', 6],
+  ['|', 1],
+  ['+hdrs p50', 9],
+  ['+hdrs p99', 9],
+  ['+1st p50', 8],
+  ['+1st p99', 8],
+  ['chunks ratio', 12],
+];
+
+function streamLine(row) {
+  const compared = row.comparison && row.comparison.comparable ? row.comparison : null;
+  const added = (key, percentile) => (compared ? signed(compared.addedFirstByteMs[key][percentile]) : null);
+  const { headers, firstEvent } = row.firstByteMs;
+  return line(
+    [
+      label(row),
+      row.connections,
+      `${row.upstreamMs} ms`,
+      row.requestsPerSec,
+      row.chunksPerSec,
+      row.chunksPerStream,
+      headers.p50,
+      headers.p99,
+      firstEvent.p50,
+      firstEvent.p99,
+      row.latencyMs.p50,
+      row.latencyMs.p99,
+      row.errors + row.unexpected,
+      '|',
+      added('headers', 'p50'),
+      added('headers', 'p99'),
+      added('firstEvent', 'p50'),
+      added('firstEvent', 'p99'),
+      compared ? compared.chunksRatio.toFixed(2) : null,
+    ],
+    STREAM_COLUMNS,
+  );
+}
+
+function streamTable(rows) {
+  // An h row that could not run is in the table above with its reason.
+  const streams = rows.filter((row) => row.scenario === 'h' && row.status === 'measured');
+  if (!streams.length) return [];
+  const header = line(
+    STREAM_COLUMNS.map(([name]) => name),
+    STREAM_COLUMNS,
+  );
+  return [
+    '',
+    'Streams (h), in ms from sending the request: hdrs = to the response headers, 1st = to the first ' +
+      'data: event (time to first byte), end = to the end after data: [DONE]; chunks = chunk events per ' +
+      'stream; failed = errors and streams that were not a 200 event stream of chunks ending with ' +
+      'data: [DONE]. +... = through the gateway minus direct; chunks ratio = chunks/s through the ' +
+      'gateway / direct.',
+    '',
+    header,
+    '-'.repeat(header.length),
+    ...streams.map(streamLine),
+  ];
+}
+
 function rowNotes(row) {
   const notes = [];
-  const where = `${row.scenario} ${row.connections}c ${row.upstreamMs}ms`;
+  const where = `${row.scenario}${row.direct ? ' direct' : ''} ${row.connections}c ${row.upstreamMs}ms`;
   if (row.status === 'measured') {
     const others = Object.entries(row.statusCodes).filter(([code]) => Number(code) !== row.expectedStatus);
     if (others.length) {
@@ -175,6 +287,11 @@ function rowNotes(row) {
       notes.push(`${where}: non-2xx ${codes}${error}`);
     }
     if (row.errors) notes.push(`${where}: ${row.errors} connection errors (${row.timeouts} timeouts)`);
+    const failed = Object.entries(row.failures || {}).filter(([, count]) => count);
+    if (failed.length) {
+      const kinds = failed.map(([kind, count]) => `${kind} x${count}`).join(', ');
+      notes.push(`${where}: failed streams ${kinds}`);
+    }
     if (row.comparison && !row.comparison.comparable) notes.push(`${where}: ${row.comparison.reason}`);
     if (row.drain) notes.push(`${where}: queue drain ${row.drain.note}`);
     if (row.profile) notes.push(...profileLines(where, row.profile));
@@ -220,14 +337,15 @@ function formatTable(report) {
   out.push(
     `warm-up ${durations.warmUpSec} s + measured ${durations.measureSec} s per row, pipelining 1. ` +
       'Latency in ms over the answers of the expected status. CPU ms = gateway CPU time per request. ' +
-      '+pN = added latency over a; ratio = req/s / a req/s.' +
+      '+pN = added latency over a; ratio = req/s / a req/s. h: req/s = streams/s, latency = whole ' +
+      'streams, compared with h stream direct.' +
       (report.nodeOptions ? ` Gateway NODE_OPTIONS: ${report.nodeOptions}` : ''),
   );
   out.push('');
   const header = line(COLUMNS.map(([name]) => name));
   out.push(header, '-'.repeat(header.length));
   for (const row of report.scenarios) out.push(rowLine(row));
-  out.push('');
+  out.push(...streamTable(report.scenarios), '');
   const { targets } = report;
   const verdict = ({ goal, target, value, met }) =>
     `${goal} ${target}: ${value === null ? 'not measured' : `${value} ${met ? 'met' : 'NOT MET'}`}`;
@@ -247,4 +365,11 @@ function formatTable(report) {
   return out.join('\n');
 }
 
-module.exports = { compareLimits, comparePassThrough, judgeTargets, formatTable, GOALS };
+module.exports = {
+  compareLimits,
+  comparePassThrough,
+  compareStreams,
+  judgeTargets,
+  formatTable,
+  GOALS,
+};

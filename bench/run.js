@@ -17,7 +17,7 @@ const {
   stopAll,
 } = require('./processes');
 const { summariseProfile } = require('./profile');
-const { compareLimits, comparePassThrough, formatTable, judgeTargets } = require('./report');
+const { compareLimits, comparePassThrough, compareStreams, formatTable, judgeTargets } = require('./report');
 const {
   SCENARIOS,
   UPSTREAM_API_KEY,
@@ -27,6 +27,7 @@ const {
   targetOf,
   writeCallersFile,
 } = require('./scenarios');
+const { measureStreams, stopStreams } = require('./stream-load');
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 const GATEWAY_MAIN = path.join(REPO, 'dist/apps/gateway/main.js');
@@ -74,11 +75,16 @@ function parseArgs(argv) {
 
 /**
  * The rows to run, in order. Direct and pass-through of the same connections and upstream latency run
- * back to back, so that their ratio is taken over the shortest possible drift of the machine.
+ * back to back, so that their ratio is taken over the shortest possible drift of the machine; so do h's
+ * streams straight to the stub (`direct`) and through the gateway.
  */
 function plan(mode, only) {
   const rows = [];
   const add = (scenario, connections, upstreamMs) => rows.push({ scenario, connections, upstreamMs });
+  const addStreams = (connections) => {
+    rows.push({ scenario: 'h', direct: true, connections, upstreamMs: 0 });
+    add('h', connections, 0);
+  };
   if (mode === 'quick') {
     add('a', 50, 0);
     add('b', 50, 0);
@@ -89,6 +95,8 @@ function plan(mode, only) {
     add('c', 50, 0);
     add('e', 50, 0);
     add('d', 50, 0);
+    addStreams(50);
+    addStreams(1);
   } else {
     for (const upstreamMs of [0, 50]) {
       for (const connections of [1, 50]) {
@@ -101,6 +109,8 @@ function plan(mode, only) {
       add('c', 1, 0);
       for (const scenario of ['c', 'e', 'd']) add(scenario, 50, 0);
     }
+    addStreams(1);
+    addStreams(50);
   }
   return only ? rows.filter((row) => only.has(row.scenario)) : rows;
 }
@@ -125,16 +135,23 @@ function machine() {
   };
 }
 
-function rowId({ scenario, connections, upstreamMs }) {
-  return `${scenario}-${connections}c-${upstreamMs}ms`;
+function rowId({ scenario, direct, connections, upstreamMs }) {
+  return `${scenario}${direct ? '-direct' : ''}-${connections}c-${upstreamMs}ms`;
 }
 
+/** h's streams are timed by their own load generator; every other row by autocannon. */
+function loadOf(scenario) {
+  return scenario === 'h' ? measureStreams : measure;
+}
+
+/** a, or h's `direct` row: the same request straight to the stub. */
 async function runDirect(planned, context) {
   const stub = await context.stub(planned.upstreamMs);
-  const target = targetOf('a', stub.url);
-  const probed = await probe('a', target);
-  const measured = await measure(target, planned.connections, context.durations);
+  const target = targetOf(planned.scenario, stub.url, { direct: true });
+  const probed = await probe(planned.scenario, target);
+  const measured = await loadOf(planned.scenario)(target, planned.connections, context.durations);
   delete measured.warmUpStatusCodes;
+  delete measured.served;
   return { status: 'measured', probe: probed, ...measured, gatewayRssPeakMb: null };
 }
 
@@ -180,14 +197,15 @@ async function runThroughGateway(planned, context) {
     }
     const loadFromMs = Date.now() - spawnedAt;
     const cpuBefore = gateway.cpuMs();
-    const measured = await measure(target, planned.connections, context.durations);
-    const served = measured.requests + measured.warmUpRequests;
+    const measured = await loadOf(planned.scenario)(target, planned.connections, context.durations);
+    const served = measured.served ?? measured.requests + measured.warmUpRequests;
     const cpuMsPerRequest =
       cpuBefore === null || !served
         ? null
         : Math.round(((gateway.cpuMs() - cpuBefore) / served) * 1000) / 1000;
     Object.assign(row, { status: 'measured', probe: probed, ...measured, loadFromMs, cpuMsPerRequest });
     delete row.warmUpStatusCodes;
+    delete row.served;
     if (planned.scenario === 'd') {
       const accepted = 1 + accepted202(measured.warmUpStatusCodes) + accepted202(measured.statusCodes);
       const workerProfileDir = profileDir ? context.profileDir(`${rowId(planned)}-worker`) : null;
@@ -221,6 +239,7 @@ function onSignal(signal) {
   interrupted = true;
   process.stderr.write(`\nbench: ${signal}: stopping everything it started...\n`);
   stopLoad();
+  stopStreams();
   stopAll();
   setTimeout(() => process.exit(130), 15_000).unref();
 }
@@ -274,12 +293,13 @@ async function main() {
     for (const planned of rows) {
       if (interrupted) break;
       if (unavailable.has(planned.scenario)) continue;
-      const { name } = SCENARIOS[planned.scenario];
+      const { name: gatewayName, directName } = SCENARIOS[planned.scenario];
+      const name = planned.direct ? directName : gatewayName;
       const conns = `${planned.connections} connection${planned.connections === 1 ? '' : 's'}`;
       const title = `${planned.scenario} ${name}, ${conns}, ${planned.upstreamMs} ms upstream`;
       process.stderr.write(`bench: ${title} ...`);
       const outcome =
-        planned.scenario === 'a'
+        planned.scenario === 'a' || planned.direct
           ? await runDirect(planned, context)
           : await runThroughGateway(planned, context);
       const row = { id: rowId(planned), ...planned, name, ...outcome };
@@ -287,6 +307,11 @@ async function main() {
         unavailable.add(planned.scenario);
         Object.assign(row, { id: planned.scenario, connections: null, upstreamMs: null });
         process.stderr.write(` ${row.note}\n`);
+      } else if (row.scenario === 'h') {
+        process.stderr.write(
+          ` ${row.requestsPerSec} streams/s, ${row.chunksPerSec} chunks/s, first event p99 ` +
+            `${row.firstByteMs.firstEvent.p99} ms, failed ${row.errors + row.unexpected}\n`,
+        );
       } else {
         process.stderr.write(
           ` ${row.requestsPerSec} req/s, p99 ${row.latencyMs.p99} ms, non-2xx ${row.non2xx}\n`,
@@ -306,6 +331,7 @@ async function main() {
   }
 
   comparePassThrough(results);
+  compareStreams(results);
   compareLimits(results);
   Object.assign(report, { durations, scenarios: results, targets: judgeTargets(results) });
   report.elapsedSec = Math.round((Date.now() - began) / 1000);

@@ -13,6 +13,8 @@ const SCENARIOS = {
   e: { name: 'hits, no limits', aliases: ['no-limits'], needs: 'the response cache' },
   f: { name: '401 floor', aliases: ['401', 'floor'] },
   g: { name: 'mock provider', aliases: ['mock'] },
+  // Measured twice, straight to the stub (`directName`) and through the gateway, back to back.
+  h: { name: 'streaming', directName: 'stream direct', aliases: ['stream', 'streaming'], needs: 'streaming' },
 };
 
 const UPSTREAM_API_KEY = 'bench-key';
@@ -25,9 +27,12 @@ const FREE_CALLER_KEY = runKey('free-caller');
 const GENEROUS_LIMITS = { per_minute: 100_000_000, per_hour: 1_000_000_000, per_day: 1_000_000_000 };
 const PROMPT = 'In one sentence: what does a breakwater protect a harbour from?';
 
-function chatBody(model) {
-  return JSON.stringify({ model, messages: [{ role: 'user', content: PROMPT }] });
+function chatBody(model, extra = {}) {
+  return JSON.stringify({ model, messages: [{ role: 'user', content: PROMPT }], ...extra });
 }
+
+// The usage chunk asked for both ways, so that direct and gateway streams carry the same chunks.
+const STREAM = { stream: true, stream_options: { include_usage: true } };
 
 function headers(key, extra = {}) {
   return { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...extra };
@@ -45,12 +50,16 @@ function writeCallersFile(dir) {
   return file;
 }
 
-/** What each scenario sends, and where. */
-function targetOf(scenario, baseUrl) {
+/** What each scenario sends, and where; `direct`: h's request straight to the stub. */
+function targetOf(scenario, baseUrl, { direct = false } = {}) {
   const url = `${baseUrl}/v1/chat/completions`;
   switch (scenario) {
     case 'a':
       return { url, headers: headers(UPSTREAM_API_KEY), body: chatBody('gpt-4o-mini') };
+    case 'h':
+      return direct
+        ? { url, headers: headers(UPSTREAM_API_KEY), body: chatBody('gpt-4o-mini', STREAM) }
+        : { url, headers: headers(CALLER_KEY), body: chatBody('openai/gpt-4o-mini', STREAM) };
     case 'b':
       return { url, headers: headers(CALLER_KEY), body: chatBody('openai/gpt-4o-mini') };
     case 'c':
@@ -86,13 +95,19 @@ async function send(target) {
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
+  const eventStream = (response.headers.get('content-type') || '').startsWith('text/event-stream');
   let errorCode = null;
   try {
     errorCode = (JSON.parse(text).error || {}).code || null;
   } catch {
     // not JSON: no error code to report
   }
-  return { status: response.status, errorCode, xCache: response.headers.get('x-cache') };
+  return {
+    status: response.status,
+    errorCode,
+    xCache: response.headers.get('x-cache'),
+    ...(eventStream ? { streamEnded: text.trimEnd().endsWith('data: [DONE]') } : {}),
+  };
 }
 
 function answered(probe) {
@@ -101,7 +116,8 @@ function answered(probe) {
 
 /**
  * Decides at run time whether a scenario's feature exists: (c, e) a repeated identical request from a
- * cache-enabled caller answers `x-cache: HIT`; (d) `x-processing-mode: async` answers 202.
+ * cache-enabled caller answers `x-cache: HIT`; (d) `x-processing-mode: async` answers 202; (h) `stream:
+ * true` answers an event stream ending with `data: [DONE]`.
  */
 async function probe(scenario, target) {
   if (scenario === 'c' || scenario === 'e') {
@@ -112,6 +128,17 @@ async function probe(scenario, target) {
     return { ...again, available, detail };
   }
   const first = await send(target);
+  if (scenario === 'h') {
+    const shape =
+      first.streamEnded === undefined
+        ? 'no event stream'
+        : `an event stream ${first.streamEnded ? '' : 'not '}ending with data: [DONE]`;
+    return {
+      ...first,
+      available: first.status === 200 && first.streamEnded === true,
+      detail: `stream: true answered ${answered(first)}, ${shape}`,
+    };
+  }
   if (scenario === 'd') {
     return {
       ...first,
