@@ -1,4 +1,4 @@
-import { ChatCompletionRequest, ProviderId } from '@breakwater/contracts';
+import { ChatCompletionRequest } from '@breakwater/contracts';
 
 /** A field a provider takes always (`true`), or only when the rest of the request lets it. */
 export type FieldRule = true | ((request: ChatCompletionRequest) => boolean);
@@ -84,9 +84,9 @@ export function takes(table: FieldTable, field: string, request: ChatCompletionR
  * request's order: what the adapter leaves out, for the `x-breakwater-dropped-params` header and the log.
  * The adapters map requests by the same tables, so the two cannot disagree. OpenAI-compatible providers
  * take every field, vendor extensions included, except what OpenAI's reasoning models refuse; the mock
- * and replay answer without any.
+ * and replay (and any provider id the gateway does not know) drop nothing.
  */
-export function droppedParams(provider: ProviderId, model: string, request: ChatCompletionRequest): string[] {
+export function droppedParams(provider: string, model: string, request: ChatCompletionRequest): string[] {
   const present = Object.keys(request).filter(
     (field) =>
       !GATEWAY_FIELDS.has(field) && (request as unknown as Record<string, unknown>)[field] !== undefined,
@@ -102,8 +102,7 @@ export function droppedParams(provider: ProviderId, model: string, request: Chat
       return isOpenAiReasoningModel(model)
         ? present.filter((field) => REASONING_UNSUPPORTED.includes(field))
         : [];
-    case 'mock':
-    case 'replay':
+    default:
       return [];
   }
 }

@@ -2,7 +2,8 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/c
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@breakwater/config';
-import { AcceptedBody, Caller, ChatCompletion } from '@breakwater/contracts';
+import { AcceptedBody, Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
+import { droppedParams } from '@breakwater/llm-provider';
 import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
@@ -33,6 +34,7 @@ export class ChatController {
     'x-cache',
     'x-provider',
     'x-model',
+    'x-breakwater-dropped-params',
   )
   @ApiAnswer(
     202,
@@ -77,7 +79,7 @@ export class ChatController {
         },
       },
     );
-    return respond(outcome, request, reply);
+    return respond(outcome, body, request, reply);
   }
 }
 
@@ -86,6 +88,7 @@ const CACHE_LOG_VALUES = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass', STALE: 's
 /** Writes an outcome's status, headers and log fields, and returns its body. */
 function respond(
   outcome: ChatOutcome,
+  body: ChatCompletionRequest,
   request: FastifyRequest,
   reply: FastifyReply,
 ): ChatCompletion | AcceptedBody {
@@ -105,6 +108,7 @@ function respond(
     tokensIn: outcome.completion.usage.prompt_tokens,
     tokensOut: outcome.completion.usage.completion_tokens,
     costUsd: outcome.costUsd,
+    droppedParams: droppedParams(outcome.provider, outcome.model, body),
   });
   return outcome.completion;
 }
