@@ -48,10 +48,11 @@ const base = (model: string): ChatCompletionRequest => ({
   model,
   messages: [{ role: 'user', content: 'hi' }],
 });
-const withField = (model: string, field: string): ChatCompletionRequest =>
-  ({ ...base(model), [field]: SAMPLES[field] }) as ChatCompletionRequest;
-const everyField = (model: string): ChatCompletionRequest =>
-  ({ ...base(model), ...SAMPLES }) as ChatCompletionRequest;
+const withField = (model: string, field: string): ChatCompletionRequest => ({
+  ...base(model),
+  [field]: SAMPLES[field],
+});
+const everyField = (model: string): ChatCompletionRequest => ({ ...base(model), ...SAMPLES });
 
 const FIELDS = [
   ...OPENAI_CHAT_FIELDS.filter((field) => field !== 'model' && field !== 'messages'),

@@ -115,7 +115,8 @@ export class StructuredOutput {
     if (!check) {
       const ajv = new DRAFTS[draft]({ ...OPTIONS, validateFormats: false });
       // Compiled by its registered id, whatever spelling of it the caller's `$schema` used.
-      const validate = ajv.getSchema(String(ajv.defaultMeta()));
+      const id = ajv.defaultMeta();
+      const validate = typeof id === 'string' ? ajv.getSchema(id) : undefined;
       if (!validate) throw new Error(`ajv has no meta-schema for JSON Schema ${draft}`);
       check = { ajv, validate };
       this.meta.set(draft, check);

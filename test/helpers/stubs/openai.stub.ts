@@ -3,7 +3,8 @@ import completionFixture from '../../fixtures/openai/chat-completion.json';
 import invalidKeyFixture from '../../fixtures/openai/error-invalid-api-key.json';
 import rateLimitFixture from '../../fixtures/openai/error-rate-limit.json';
 import serverErrorFixture from '../../fixtures/openai/error-server.json';
-import { schemaInstance } from '@breakwater/llm-provider';
+import { ChatCompletionRequest } from '@breakwater/contracts';
+import { jsonObjectSchemaOf, mockCalledTool, schemaInstance } from '@breakwater/llm-provider';
 import { RecordedRequest, StubHandler, StubReply, StubServer } from './stub-server';
 
 /**
@@ -136,13 +137,38 @@ function answer(request: RecordedRequest, basePath: string): StubReply {
   const lastUser = [...messages].reverse().find((message) => message.role === 'user');
   const text = lastUser ? textOf(lastUser) : '';
   const format = body.response_format;
+  // Tools and JSON mode as the mock answers them (a call of the forced or named tool; an instance of a
+  // json_object schema given in the request or its system prompt), so client suites run on either.
+  const tool = mockCalledTool(body as ChatCompletionRequest);
+  const jsonSchema =
+    format?.type === 'json_object' ? jsonObjectSchemaOf(body as ChatCompletionRequest) : undefined;
   const content =
     format?.type === 'json_schema'
       ? JSON.stringify(schemaInstance(format.json_schema?.schema ?? { type: 'object' }, `openai-${digest}`))
-      : format?.type === 'json_object'
-        ? JSON.stringify({ answer: text, digest })
-        : `openai-stub ${digest}: ${text}`;
+      : jsonSchema
+        ? JSON.stringify(schemaInstance(jsonSchema, `openai-${digest}`))
+        : format?.type === 'json_object'
+          ? JSON.stringify({ answer: text, digest })
+          : `openai-stub ${digest}: ${text}`;
   const promptTokens = Math.ceil(JSON.stringify(messages).length / 4);
+  if (tool) {
+    const call = {
+      id: `call_stub_${digest}`,
+      type: 'function',
+      function: {
+        name: tool.function.name,
+        arguments: JSON.stringify(
+          schemaInstance(tool.function.parameters ?? { type: 'object' }, `openai-${digest}`),
+        ),
+      },
+    };
+    const reply = completionBody('', String(body.model), promptTokens, 10, `chatcmpl-stub-${digest}`) as {
+      choices: Record<string, unknown>[];
+    };
+    const message = { role: 'assistant', content: null, tool_calls: [call] };
+    reply.choices[0] = { ...reply.choices[0], message, finish_reason: 'tool_calls' };
+    return { body: reply };
+  }
   return {
     body: completionBody(
       content,

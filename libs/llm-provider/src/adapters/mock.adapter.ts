@@ -83,11 +83,11 @@ export class MockAdapter implements LlmProviderAdapter {
 
   /**
    * The whole answer to `request`, made at once (no latency, no failure: behave() adds those). A tool
-   * call when the request asks for one (see toolToCall), else content; usage is estimated from the text.
+   * call when the request asks for one (see mockCalledTool), else content; usage is estimated from the text.
    */
   private answer(request: ProviderRequest): ChatCompletion {
     const digest = createHash('sha256').update(JSON.stringify(request.messages)).digest('hex').slice(0, 12);
-    const tool = toolToCall(request);
+    const tool = mockCalledTool(request);
     const message: ChatCompletionChoice['message'] = tool
       ? { role: 'assistant', content: null, tool_calls: [this.toolCall(tool, digest)], refusal: null }
       : { role: 'assistant', content: null, refusal: null };
@@ -135,7 +135,7 @@ export class MockAdapter implements LlmProviderAdapter {
       );
     }
     if (format?.type === 'json_object') {
-      const schema = jsonObjectSchema(request);
+      const schema = jsonObjectSchemaOf(request);
       return JSON.stringify(schema ? this.instanceOf(schema, `mock-${digest}`) : { answer: text, digest });
     }
     return `mock-${digest}: ${text}`;
@@ -169,13 +169,13 @@ export class MockAdapter implements LlmProviderAdapter {
 }
 
 /**
- * The tool the mock calls, as a model would: the named one for a forced `tool_choice`; for `required`,
- * the one the last user message names, else the first; for `auto` (or no choice), the one the last
- * message names when that message is the user's (after a tool result the mock answers in text, so an
- * agent's loop ends). None with `tool_choice: none`, without tools, or for a forced name not among them
- * (OpenAI refuses that request; so does the mock).
+ * The tool the mock (and the tests' OpenAI stub) calls, as a model would: the named one for a forced
+ * `tool_choice`; for `required`, the one the last user message names, else the first; for `auto` (or no
+ * choice), the one the last message names when that message is the user's (after a tool result the mock
+ * answers in text, so an agent's loop ends). None with `tool_choice: none` or without tools; a forced
+ * name not among the tools is refused, as OpenAI refuses it.
  */
-function toolToCall(request: ProviderRequest): ChatTool | undefined {
+export function mockCalledTool(request: ProviderRequest): ChatTool | undefined {
   const tools = request.tools ?? [];
   const choice = request.tool_choice;
   if (tools.length === 0 || choice === 'none') return undefined;
@@ -207,7 +207,7 @@ function namedTool(tools: ChatTool[], text: string): ChatTool | undefined {
  * providers take), else the first JSON Schema written into a system or developer message, as clients
  * that use JSON mode put it there.
  */
-function jsonObjectSchema(request: ProviderRequest): Record<string, unknown> | undefined {
+export function jsonObjectSchemaOf(request: ProviderRequest): Record<string, unknown> | undefined {
   const given: unknown = (request.response_format as { schema?: unknown } | undefined)?.schema;
   if (isRecord(given)) return given;
   for (const message of request.messages) {

@@ -27,8 +27,9 @@ const MESSAGE_KEPT_NULLS: ReadonlySet<string> = new Set(['content']);
  */
 export function chatBodyOf(body: Record<string, unknown>): Record<string, unknown> {
   const result = withoutNulls(body);
-  if (Array.isArray(result.messages)) {
-    result.messages = result.messages.map((message) => withoutNulls(message, MESSAGE_KEPT_NULLS));
+  const messages: unknown = result.messages;
+  if (Array.isArray(messages)) {
+    result.messages = messages.map((message: unknown) => withoutNulls(message, MESSAGE_KEPT_NULLS));
   }
   if (isRecord(result.response_format)) {
     const format = withoutNulls(result.response_format);
