@@ -4,8 +4,6 @@ import { GatewayError, OPENAI_CHAT_FIELDS } from '@breakwater/contracts';
 export const MAX_EXTRA_FIELDS = 32;
 /** Serialised bytes of all of a request's vendor extensions together. */
 export const MAX_EXTRA_BYTES = 65_536;
-/** Nesting of one vendor extension's value (OpenRouter's deepest, `provider.max_price`, is 2). */
-export const MAX_EXTRA_DEPTH = 8;
 /** A vendor field's name: it may be named back in `x-breakwater-dropped-params` and the log line. */
 const EXTRA_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
@@ -22,8 +20,9 @@ const MESSAGE_KEPT_NULLS: ReadonlySet<string> = new Set(['content']);
  *   `json_schema`, `stream_options`, and each tool's `function`. Embedded JSON Schemas are left as sent:
  *   there `null` is a value (`const: null`).
  * - Fields outside OpenAI's reference are vendor extensions, passed through to OpenAI-compatible
- *   providers, so they are bounded here: at most MAX_EXTRA_FIELDS, named plainly, MAX_EXTRA_DEPTH deep
- *   and MAX_EXTRA_BYTES together. A body over a bound is a 400 naming the field.
+ *   providers (and hashed into the cache key), so they are bounded here: at most MAX_EXTRA_FIELDS, named
+ *   plainly, MAX_EXTRA_BYTES together. Their depth is MAX_JSON_DEPTH's, checked as the body is parsed.
+ *   A body over a bound is a 400 naming the field.
  */
 export function chatBodyOf(body: Record<string, unknown>): Record<string, unknown> {
   const result = withoutNulls(body);
@@ -64,9 +63,6 @@ function checkExtras(body: Record<string, unknown>): void {
         `unknown field names must be a letter then up to 63 letters, digits or underscores; got ${JSON.stringify(field.slice(0, 64))}`,
       );
     }
-    if (depthOver(body[field], MAX_EXTRA_DEPTH)) {
-      throw GatewayError.invalid(field, `${field} is nested deeper than ${MAX_EXTRA_DEPTH} levels`);
-    }
     bytes += Buffer.byteLength(JSON.stringify(body[field]));
     if (bytes > MAX_EXTRA_BYTES) {
       throw GatewayError.invalid(
@@ -75,17 +71,6 @@ function checkExtras(body: Record<string, unknown>): void {
       );
     }
   }
-}
-
-/** Whether `value` nests objects and arrays deeper than `limit`; walks without recursion. */
-function depthOver(value: unknown, limit: number): boolean {
-  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    if (typeof next.value !== 'object' || next.value === null) continue;
-    if (next.depth >= limit) return true;
-    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
-  }
-  return false;
 }
 
 /** A copy of `value` without its null members (but those in `kept`); anything not an object as it is. */
