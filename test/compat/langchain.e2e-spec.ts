@@ -65,4 +65,20 @@ describe('client compatibility: LangChain JS (@langchain/openai 1.5, zod 4)', ()
       expect(Weather.parse(weather)).toEqual(weather);
     });
   });
+
+  it('sends zod 4 schemas to the provider as JSON Schema 2020-12, which the gateway validated', async () => {
+    compat.openai.server.requests.length = 0;
+    const chat = new ChatOpenAI({
+      model: 'openai/gpt-4o-mini',
+      apiKey: API_KEY,
+      maxRetries: 0,
+      configuration: { baseURL: compat.baseURL },
+    });
+    await chat.withStructuredOutput(Weather, { method: 'jsonSchema' }).invoke('the weather in Rome');
+    const sent = compat.openai.server.requests.at(-1)?.body as
+      { response_format?: { json_schema?: { schema?: { $schema?: unknown } } } } | undefined;
+    expect(sent?.response_format?.json_schema?.schema?.$schema).toBe(
+      'https://json-schema.org/draft/2020-12/schema',
+    );
+  });
 });
