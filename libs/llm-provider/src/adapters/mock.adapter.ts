@@ -17,6 +17,7 @@ import { ProviderError } from '../provider-error';
 import { estimatePromptTokens, estimateTokens, messageText } from '../token-estimate';
 import { LlmProviderAdapter, ProviderRequest } from './llm-provider.adapter';
 import { embeddingList, estimatedInputTokens } from './shared/embedding-mapping';
+import { assistantMessage } from './shared/completion-mapping';
 import { forcedFunctionName } from './shared/option-mapping';
 
 /** The mock's vector length when a request sets no `dimensions`. */
@@ -82,23 +83,12 @@ export class MockAdapter implements LlmProviderAdapter {
   }
 
   /**
-   * The whole answer to `request`, made at once (no latency, no failure: behave() adds those). A tool
-   * call when the request asks for one (see mockCalledTool), else content; usage is estimated from the text.
+   * The whole answer to `request`, made at once (no latency, no failure: behave() adds those); usage is
+   * estimated from the text.
    */
   private answer(request: ProviderRequest): ChatCompletion {
     const digest = createHash('sha256').update(JSON.stringify(request.messages)).digest('hex').slice(0, 12);
-    const tool = mockCalledTool(request);
-    const message: ChatCompletionChoice['message'] = tool
-      ? { role: 'assistant', content: null, tool_calls: [this.toolCall(tool, digest)], refusal: null }
-      : { role: 'assistant', content: null, refusal: null };
-    let finishReason: FinishReason = 'tool_calls';
-    if (!tool) {
-      const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
-      const text = lastUser ? messageText(lastUser) : '';
-      const truncated = this.truncated(this.content(request, text, digest), request);
-      message.content = truncated.content;
-      finishReason = truncated.finishReason;
-    }
+    const { message, finishReason } = this.turn(request, digest);
     const promptTokens = estimatePromptTokens(request.messages);
     const completionTokens = estimateTokens(message.content ?? JSON.stringify(message.tool_calls));
     return {
@@ -114,6 +104,21 @@ export class MockAdapter implements LlmProviderAdapter {
       },
       system_fingerprint: 'breakwater-mock',
     };
+  }
+
+  /** The assistant's turn: a call of the tool the request asks for (mockCalledTool), else content. */
+  private turn(
+    request: ProviderRequest,
+    digest: string,
+  ): { message: ChatCompletionChoice['message']; finishReason: FinishReason } {
+    const tool = mockCalledTool(request);
+    if (tool) {
+      return { message: assistantMessage('', [this.toolCall(tool, digest)]), finishReason: 'tool_calls' };
+    }
+    const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
+    const text = lastUser ? messageText(lastUser) : '';
+    const { content, finishReason } = this.truncated(this.content(request, text, digest), request);
+    return { message: assistantMessage(content, []), finishReason };
   }
 
   /** A call of `tool` whose arguments are an instance of its `parameters`. */
