@@ -66,6 +66,14 @@ describe('cacheKeyOf', () => {
     expect(keyOf({ ...base, ...extra })).toBe(keyOf(base));
   });
 
+  it.each(['stop', 'temperature', 'top_p', 'n', 'seed', 'response_format', 'tool_choice'])(
+    'treats %s: null like its absence (OpenAI\'s "absent") instead of failing',
+    (field) => {
+      const withNull: ChatCompletionRequest = { ...base, [field]: null };
+      expect(keyOf(withNull)).toBe(keyOf(base));
+    },
+  );
+
   it('treats equivalent spellings alike: a stop string and its one-item list, max_completion_tokens and max_tokens', () => {
     expect(keyOf({ ...base, stop: 'END' })).toBe(keyOf({ ...base, stop: ['END'] }));
     expect(keyOf({ ...base, max_tokens: 50 })).toBe(keyOf({ ...base, max_completion_tokens: 50 }));
@@ -90,7 +98,7 @@ describe('cacheKeyOf', () => {
     ],
     ['tools', { tools: [{ type: 'function', function: { name: 'lookup' } }] }],
     ['tool_choice', { tool_choice: 'required' }],
-    ['a parameter Breakwater does not know', { logit_bias: { '42': 10 } } as Partial<ChatCompletionRequest>],
+    ['a parameter hashed as sent', { logit_bias: { '42': 10 } }],
   ])('changes with %s', (_name, extra) => {
     expect(keyOf({ ...base, ...extra })).not.toBe(keyOf(base));
   });

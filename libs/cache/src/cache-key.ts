@@ -140,8 +140,9 @@ function maxTokensOf(request: ChatCompletionRequest): unknown {
   return current ?? legacy ?? null;
 }
 
-function stopOf(stop: string | string[] | undefined): string[] | null {
-  if (stop === undefined) return null;
+/** No stop: absent, `null` (OpenAI's "absent"), or an empty list. */
+function stopOf(stop: string | string[] | null | undefined): string[] | null {
+  if (stop === undefined || stop === null) return null;
   const list = typeof stop === 'string' ? [stop] : stop;
   return list.length > 0 ? list : null;
 }

@@ -56,7 +56,70 @@ export interface ChatCompletionRequest {
   tool_choice?: unknown;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
+  parallel_tool_calls?: boolean;
+  logprobs?: boolean;
+  top_logprobs?: number;
+  logit_bias?: Record<string, number>;
+  reasoning_effort?: string;
+  verbosity?: string;
+  service_tier?: string;
+  store?: boolean;
+  metadata?: Record<string, string>;
+  prediction?: unknown;
+  modalities?: string[];
+  audio?: unknown;
+  prompt_cache_key?: string;
+  prompt_cache_retention?: string;
+  safety_identifier?: string;
+  web_search_options?: unknown;
+  functions?: unknown[];
+  function_call?: unknown;
 }
+
+/**
+ * The fields of OpenAI's chat-completions reference (the `openai` SDK's ChatCompletionCreateParams), in
+ * its order. Any other top-level field of a request is a vendor extension (OpenRouter's `provider`,
+ * DeepSeek's `thinking`): forwarded to OpenAI-compatible providers, dropped for the others.
+ */
+export const OPENAI_CHAT_FIELDS: readonly string[] = [
+  'messages',
+  'model',
+  'audio',
+  'frequency_penalty',
+  'function_call',
+  'functions',
+  'logit_bias',
+  'logprobs',
+  'max_completion_tokens',
+  'max_tokens',
+  'metadata',
+  'modalities',
+  'moderation',
+  'n',
+  'parallel_tool_calls',
+  'prediction',
+  'presence_penalty',
+  'prompt_cache_key',
+  'prompt_cache_options',
+  'prompt_cache_retention',
+  'reasoning_effort',
+  'response_format',
+  'safety_identifier',
+  'seed',
+  'service_tier',
+  'stop',
+  'store',
+  'stream',
+  'stream_options',
+  'temperature',
+  'tool_choice',
+  'tools',
+  'top_logprobs',
+  'top_p',
+  'user',
+  'verbosity',
+  'web_search_options',
+];
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
@@ -75,7 +138,8 @@ export interface ChatCompletionChoice {
     refusal?: string | null;
   };
   finish_reason: FinishReason;
-  logprobs: null;
+  /** The provider's token log probabilities when the request asked for them (`logprobs: true`), else null. */
+  logprobs: unknown;
 }
 
 export interface ChatCompletion {

@@ -12,6 +12,7 @@ export * from './adapters/mock.adapter';
 export * from './adapters/openai/openai.adapter';
 export * from './adapters/openrouter/openrouter.adapter';
 export * from './adapters/replay.adapter';
+export * from './dropped-params';
 export * from './json-schema-instance';
 export * from './llm-provider.module';
 export * from './llm-provider.registry';

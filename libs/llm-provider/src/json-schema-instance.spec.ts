@@ -1,4 +1,5 @@
 import Ajv from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import {
   INSTANCE_MAX_BYTES,
@@ -142,5 +143,38 @@ describe('schemaInstance', () => {
     const tree = { type: 'object', properties: { children: { type: 'array', items: { $ref: '#' } } } };
     const validate = ajv.compile(tree);
     expect(validate(schemaInstance(tree, 'seed'))).toBe(true);
+  });
+
+  it.each([
+    [
+      '2020-12 prefixItems closed by items: false',
+      {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'array',
+        prefixItems: [{ type: 'string' }, { $ref: '#/$defs/n' }],
+        items: false,
+        $defs: { n: { type: 'integer', minimum: 3 } },
+      },
+    ],
+    [
+      '2020-12 prefixItems with further items',
+      { type: 'array', prefixItems: [{ type: 'boolean' }], items: { type: 'string' }, minItems: 3 },
+    ],
+    [
+      'a draft-07 tuple closed by additionalItems: false',
+      { type: 'array', items: [{ type: 'string' }, { type: 'integer' }], additionalItems: false },
+    ],
+    [
+      'a 2020-12 $dynamicRef to the root',
+      {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $dynamicAnchor: 'node',
+        type: 'object',
+        properties: { next: { anyOf: [{ type: 'null' }, { $dynamicRef: '#' }] } },
+      },
+    ],
+  ])('builds a valid instance of %s', (name, schema) => {
+    const validator = name.includes('draft-07') ? ajv : new Ajv2020({ strict: false });
+    expect(validator.validate(schema, schemaInstance(schema, 'seed'))).toBe(true);
   });
 });

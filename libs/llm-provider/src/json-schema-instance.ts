@@ -26,7 +26,8 @@ export class SchemaInstanceBoundError extends Error {
 /**
  * A deterministic instance of a JSON schema, for the mock provider's `json_schema` answers. It covers
  * what structured-output schemas use (object, array, string with enum/const/format/length, number and
- * integer ranges, boolean, null, anyOf/oneOf/allOf, local `$ref`); `seed` varies the strings.
+ * integer ranges, boolean, null, anyOf/oneOf/allOf, local `$ref`, tuples) in draft-07, 2019-09 and
+ * 2020-12 (`$defs`, `prefixItems`); `seed` varies the strings.
  *
  * The schema is a caller's, so no loop or allocation follows one of its numbers unchecked: every
  * count and length is held to the bounds above before anything is built, and a running byte count
@@ -48,8 +49,9 @@ class InstanceBuilder {
         `the smallest instance is nested deeper than ${INSTANCE_MAX_DEPTH} levels`,
       );
     }
-    if (typeof schema.$ref === 'string')
-      return this.build(resolveRef(this.root, schema.$ref), seed, depth + 1);
+    // 2019-09's $recursiveRef and 2020-12's $dynamicRef are resolved as plain references.
+    const ref: unknown = schema.$ref ?? schema.$dynamicRef ?? schema.$recursiveRef;
+    if (typeof ref === 'string') return this.build(resolveRef(this.root, ref), seed, depth + 1);
     if ('const' in schema) return this.literal(schema.const);
     if (Array.isArray(schema.enum) && schema.enum.length > 0) return this.literal(schema.enum[0]);
     if ('default' in schema) return this.literal(schema.default);
@@ -118,12 +120,21 @@ class InstanceBuilder {
       );
     }
     const max = count(schema.maxItems) ?? INSTANCE_MAX_ITEMS;
-    const length = Math.min(Math.max(min, depth < FILLED_DEPTH ? 1 : 0), max);
-    const items = isSchema(schema.items) ? schema.items : {};
+    // A tuple's positions: `prefixItems` (2019-09 on) or the array form of `items` (draft-07), whose
+    // remaining items follow `items` or `additionalItems` respectively.
+    const tuple = Array.isArray(schema.prefixItems)
+      ? schema.prefixItems
+      : Array.isArray(schema.items)
+        ? schema.items
+        : [];
+    const rest = Array.isArray(schema.items) ? schema.additionalItems : schema.items;
+    const filled = tuple.length > 0 ? tuple.length : depth < FILLED_DEPTH && rest !== false ? 1 : 0;
+    const length = Math.min(Math.max(min, filled), max, INSTANCE_MAX_ITEMS);
     this.charge(2);
     const result: unknown[] = [];
     for (let i = 0; i < length; i++) {
       this.charge(1);
+      const items = i < tuple.length ? asSchema(tuple[i]) : asSchema(rest);
       result.push(this.build(items, `${seed}-${i}`, depth + 1));
     }
     return result;

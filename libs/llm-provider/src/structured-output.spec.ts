@@ -147,4 +147,99 @@ describe('StructuredOutput', () => {
     const cpuMs = (user + system) / 1000;
     expect(cpuMs).toBeLessThan(1000);
   });
+
+  describe('JSON Schema drafts, chosen by $schema', () => {
+    const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
+    const DRAFT_2019 = 'https://json-schema.org/draft/2019-09/schema';
+
+    it('validates a 2020-12 schema as zod 4 writes it ($defs, prefixItems)', () => {
+      const zodLike = format({
+        $schema: DRAFT_2020,
+        type: 'object',
+        properties: {
+          pair: { type: 'array', prefixItems: [{ type: 'string' }, { $ref: '#/$defs/score' }], items: false },
+        },
+        required: ['pair'],
+        additionalProperties: false,
+        $defs: { score: { type: 'integer', minimum: 1 } },
+      });
+      expect(output.check(zodLike, '{"pair":["a",2]}')).toEqual({ ok: true });
+      expect(output.check(zodLike, '{"pair":["a",0]}')).toMatchObject({ ok: false });
+      expect(output.check(zodLike, '{"pair":["a",2,3]}')).toMatchObject({ ok: false });
+    });
+
+    it('validates 2019-09 keywords (dependentRequired, unevaluatedProperties)', () => {
+      const shaped = format({
+        $schema: DRAFT_2019,
+        type: 'object',
+        properties: { card: { type: 'string' }, cvc: { type: 'string' } },
+        dependentRequired: { card: ['cvc'] },
+        unevaluatedProperties: false,
+      });
+      expect(output.check(shaped, '{"card":"x","cvc":"1"}')).toEqual({ ok: true });
+      expect(output.check(shaped, '{"card":"x"}')).toMatchObject({ ok: false });
+      expect(output.check(shaped, '{"cvc":"1","other":1}')).toMatchObject({ ok: false });
+    });
+
+    it('takes draft-07 by its URI in any spelling, and when $schema is absent', () => {
+      for (const uri of [
+        'http://json-schema.org/draft-07/schema#',
+        'https://json-schema.org/draft-07/schema',
+      ]) {
+        expect(output.check(format({ ...schema, $schema: uri }), '{"score":3}')).toEqual({ ok: true });
+      }
+      expect(output.check(format(schema), '{"score":0}')).toMatchObject({ ok: false });
+    });
+
+    it('checks a schema against its own draft: 2020-12 refuses the array form of items', () => {
+      const error = refusal(output, { $schema: DRAFT_2020, type: 'array', items: [{ type: 'string' }] });
+      expect(error.param).toBe('response_format.json_schema.schema');
+      expect(error.message).toContain('items');
+    });
+
+    it.each([
+      ['draft-04', 'http://json-schema.org/draft-04/schema#'],
+      ['draft-06', 'http://json-schema.org/draft-06/schema#'],
+      ['"https://example.com/my-meta"', 'https://example.com/my-meta'],
+    ])('refuses %s with a 400 naming the draft and $schema', (named, uri) => {
+      const error = refusal(output, { ...schema, $schema: uri });
+      expect(error.code).toBe('INVALID_REQUEST');
+      expect(error.param).toBe('response_format.json_schema.schema.$schema');
+      expect(error.message).toContain(named);
+    });
+
+    it('runs 2020-12 patterns on RE2 too', () => {
+      const redos = format({
+        $schema: DRAFT_2020,
+        type: 'object',
+        properties: { word: { type: 'string', pattern: '^(a+)+$' } },
+      });
+      const ms = timed(() => output.check(redos, JSON.stringify({ word: `${'a'.repeat(100_000)}!` })));
+      expect(ms).toBeLessThan(1000);
+    });
+
+    it.each([DRAFT_2019, DRAFT_2020])(
+      'compiles the worst %s schema within the budgets without holding the event loop for a second',
+      (uri) => {
+        const large = new StructuredOutput(testConfig({ MAX_SCHEMA_BYTES: '1048576' }));
+        // unevaluatedProperties makes ajv track evaluated properties through every applicator: the
+        // costliest code these drafts add, on the keyword-dense properties of the draft-07 case.
+        const properties: Record<string, unknown> = {};
+        const rest = Math.floor((MAX_SCHEMA_NODES - 8) / 9);
+        for (let i = 0; i < rest; i++) {
+          properties[`n${i}`] = {
+            anyOf: [{ type: 'integer', minimum: 0, maximum: i + 1 }, { not: { const: i } }],
+          };
+        }
+        large.prepare(format({ $schema: uri, type: 'object' }));
+        const before = process.cpuUsage();
+        large.prepare(
+          format({ $schema: uri, type: 'object', allOf: [{ properties }], unevaluatedProperties: false }),
+        );
+        const { user, system } = process.cpuUsage(before);
+        const cpuMs = (user + system) / 1000;
+        expect(cpuMs).toBeLessThan(1000);
+      },
+    );
+  });
 });

@@ -15,6 +15,13 @@ export interface RequestLogFields {
   cost_usd?: number;
   cache?: 'hit' | 'miss' | 'bypass' | 'stale';
   queue_id?: string;
+  /** Request fields the answering provider had no equivalent for. */
+  dropped_params?: string[];
+  /** A streamed answer: its time to the first chunk, and how it broke if it did. */
+  stream?: boolean;
+  ttft_ms?: number;
+  error_code?: string;
+  stream_error?: string;
 }
 
 const FIELDS = Symbol('breakwater.requestLogFields');
@@ -33,6 +40,8 @@ export interface RequestLine {
   route: string;
   status: number;
   duration_ms: number;
+  /** The client left before its answer ended (status 499). */
+  client_gone?: boolean;
 }
 
 /**

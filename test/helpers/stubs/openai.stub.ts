@@ -3,7 +3,8 @@ import completionFixture from '../../fixtures/openai/chat-completion.json';
 import invalidKeyFixture from '../../fixtures/openai/error-invalid-api-key.json';
 import rateLimitFixture from '../../fixtures/openai/error-rate-limit.json';
 import serverErrorFixture from '../../fixtures/openai/error-server.json';
-import { schemaInstance } from '@breakwater/llm-provider';
+import { ChatCompletionRequest } from '@breakwater/contracts';
+import { jsonObjectSchemaOf, mockCalledTool, schemaInstance } from '@breakwater/llm-provider';
 import {
   RecordedRequest,
   StreamShape,
@@ -199,25 +200,59 @@ function answer(request: RecordedRequest, basePath: string, shape: StreamShape =
   const lastUser = [...messages].reverse().find((message) => message.role === 'user');
   const text = lastUser ? textOf(lastUser) : '';
   const format = body.response_format;
+  // Tools and JSON mode as the mock answers them (a call of the forced or named tool; an instance of a
+  // json_object schema given in the request or its system prompt), so client suites run on either.
+  const tool = mockCalledTool(body as ChatCompletionRequest);
+  const jsonSchema =
+    format?.type === 'json_object' ? jsonObjectSchemaOf(body as ChatCompletionRequest) : undefined;
   const content =
     format?.type === 'json_schema'
       ? JSON.stringify(schemaInstance(format.json_schema?.schema ?? { type: 'object' }, `openai-${digest}`))
-      : format?.type === 'json_object'
-        ? JSON.stringify({ answer: text, digest })
-        : `openai-stub ${digest}: ${text}`;
+      : jsonSchema
+        ? JSON.stringify(schemaInstance(jsonSchema, `openai-${digest}`))
+        : format?.type === 'json_object'
+          ? JSON.stringify({ answer: text, digest })
+          : `openai-stub ${digest}: ${text}`;
   const promptTokens = Math.ceil(JSON.stringify(messages).length / 4);
-  const completion = completionBody(
-    content,
-    String(body.model),
-    promptTokens,
-    Math.ceil(content.length / 4),
-    `chatcmpl-stub-${digest}`,
-  );
+  const completion = tool
+    ? toolCallBody(tool, digest, String(body.model), promptTokens)
+    : completionBody(
+        content,
+        String(body.model),
+        promptTokens,
+        Math.ceil(content.length / 4),
+        `chatcmpl-stub-${digest}`,
+      );
   if (body.stream !== true) return { body: completion };
   return streamReply(chunkEvents(completion, body.stream_options?.include_usage === true, shape), shape);
 }
 
 type CompletionBody = typeof completionFixture;
+
+/** A completion calling `tool` with an instance of its parameters, as OpenAI answers a forced tool. */
+function toolCallBody(
+  tool: NonNullable<ReturnType<typeof mockCalledTool>>,
+  digest: string,
+  model: string,
+  promptTokens: number,
+): CompletionBody {
+  const call = {
+    id: `call_stub_${digest}`,
+    type: 'function',
+    function: {
+      name: tool.function.name,
+      arguments: JSON.stringify(
+        schemaInstance(tool.function.parameters ?? { type: 'object' }, `openai-${digest}`),
+      ),
+    },
+  };
+  const reply = completionBody('', model, promptTokens, 10, `chatcmpl-stub-${digest}`);
+  const message = { ...reply.choices[0].message, content: null, tool_calls: [call] };
+  return {
+    ...reply,
+    choices: [{ ...reply.choices[0], message, finish_reason: 'tool_calls' }],
+  } as unknown as CompletionBody;
+}
 
 /** A completion as OpenAI streams it: the role, the content in pieces, the finish reason, usage, [DONE]. */
 function chunkEvents(completion: CompletionBody, includeUsage: boolean, shape: StreamShape): string[] {
@@ -234,9 +269,11 @@ function chunkEvents(completion: CompletionBody, includeUsage: boolean, shape: S
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
   const [choice] = completion.choices;
+  const calls = (choice.message as { tool_calls?: { id: string; function: unknown }[] }).tool_calls ?? [];
   const chunks = [
     chunk({ role: 'assistant', content: '', refusal: null }),
-    ...textPieces(choice.message.content).map((piece) => chunk({ content: piece })),
+    ...textPieces(choice.message.content ?? '').map((piece) => chunk({ content: piece })),
+    ...calls.map((call, index) => chunk({ tool_calls: [{ index, type: 'function', ...call }] })),
     chunk({}, choice.finish_reason),
     ...(includeUsage ? [{ ...head, choices: [], usage: completion.usage }] : []),
   ];

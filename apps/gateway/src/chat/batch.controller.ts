@@ -14,6 +14,7 @@ import { ApiAnswer, ApiCaller, ApiCompletionHeaders, ApiContractErrors } from '.
 import { ChatService, RequestContext } from './chat.service';
 import { BatchRequestDto } from './dto/batch-request.dto';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import { chatBodyOf } from './dto/chat-body';
 import { validationViewOf } from './dto/validation-view';
 import { RequestDirectives, directivesOf } from './request-directives';
 
@@ -74,15 +75,10 @@ export class BatchController {
     context: RequestContext,
   ): Promise<BatchItemResult> {
     try {
-      await assertValidItem(item, index);
+      const body = await validItem(item, index);
       // An idempotency key names one request, not each item of a batch.
       const itemDirectives = { ...directives, idempotencyKey: undefined };
-      const outcome = await this.chat.completeWhole(
-        caller,
-        item as ChatCompletionRequest,
-        itemDirectives,
-        context,
-      );
+      const outcome = await this.chat.completeWhole(caller, body, itemDirectives, context);
       return outcome.kind === 'queued'
         ? { status: 202, body: outcome.accepted }
         : { status: 200, body: outcome.completion };
@@ -95,18 +91,21 @@ export class BatchController {
   }
 }
 
-async function assertValidItem(item: unknown, index: number): Promise<void> {
+/** The item as the single endpoint's pipe would hand it on (chatBodyOf), once it is valid. */
+async function validItem(item: unknown, index: number): Promise<ChatCompletionRequest> {
   const where = `requests[${index}]`;
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     throw GatewayError.invalid(where, `${where} must be a chat completion object`);
   }
+  const body = chatBodyOf(item as Record<string, unknown>);
   const problems = flattenValidationErrors(
-    await validate(plainToInstance(ChatCompletionRequestDto, validationViewOf(item))),
+    await validate(plainToInstance(ChatCompletionRequestDto, validationViewOf(body))),
     where,
   );
   if (problems.length > 0) {
     throw GatewayError.invalid(problems[0].path, problems.map((problem) => problem.message).join('; '));
   }
+  return body as unknown as ChatCompletionRequest;
 }
 
 /**

@@ -3,7 +3,8 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/c
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@breakwater/config';
-import { AcceptedBody, Caller, ChatCompletion } from '@breakwater/contracts';
+import { AcceptedBody, Caller, ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
+import { droppedParams } from '@breakwater/llm-provider';
 import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
@@ -40,6 +41,7 @@ export class ChatController {
     'x-cache',
     'x-provider',
     'x-model',
+    'x-breakwater-dropped-params',
   )
   @ApiAnswer(
     202,
@@ -92,11 +94,14 @@ export class ChatController {
               costUsd: end.costUsd ?? 0,
             });
           }
-          if (end.error) Object.assign(log, { error_code: end.error.code, stream_error: end.error.message });
+          if (end.error) {
+            log.error_code = end.error.code;
+            log.stream_error = end.error.message;
+          }
         },
       },
     );
-    return respond(outcome, request, reply);
+    return respond(outcome, body, request, reply);
   }
 }
 
@@ -105,17 +110,23 @@ const CACHE_LOG_VALUES = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass', STALE: 's
 /** Writes an outcome's status, headers and log fields, and returns its body. */
 function respond(
   outcome: ChatOutcome,
+  body: ChatCompletionRequest,
   request: FastifyRequest,
   reply: FastifyReply,
 ): ChatCompletion | AcceptedBody | Readable {
   const log = requestLogFields(request.raw);
   if (outcome.kind === 'streamed') {
-    markAnsweredBy(request, reply, outcome);
+    markAnsweredBy(request, reply, {
+      provider: outcome.provider,
+      model: outcome.model,
+      droppedParams: droppedParams(outcome.provider, outcome.model, body),
+    });
     reply
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no');
-    Object.assign(log, { stream: true, ttft_ms: Math.round(reply.elapsedTime) });
+    log.stream = true;
+    log.ttft_ms = Math.round(reply.elapsedTime);
     return outcome.body;
   }
   if (outcome.kind === 'queued') {
@@ -133,6 +144,7 @@ function respond(
     tokensIn: outcome.completion.usage.prompt_tokens,
     tokensOut: outcome.completion.usage.completion_tokens,
     costUsd: outcome.costUsd,
+    droppedParams: droppedParams(outcome.provider, outcome.model, body),
   });
   return outcome.completion;
 }

@@ -242,7 +242,12 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
               type: 'string',
               enum: ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'],
             },
-            logprobs: { type: 'object', nullable: true, description: 'Always null.' },
+            logprobs: {
+              type: 'object',
+              nullable: true,
+              description:
+                'Token log probabilities when the request set logprobs (OpenAI-compatible providers), else null.',
+            },
           },
         },
       },
@@ -429,6 +434,11 @@ const RESPONSE_HEADERS = {
   'x-provider': { description: 'The provider that answered.', schema: { type: 'string' } },
   'x-model': {
     description: 'The model that answered (a fallback’s when one did).',
+    schema: { type: 'string' },
+  },
+  'x-breakwater-dropped-params': {
+    description:
+      'Comma list of request fields the answering provider has no equivalent for (left out of its request); absent when none.',
     schema: { type: 'string' },
   },
   'x-ratelimit-limit': { description: `${RATE_LIMIT_NOTE} Its size.`, schema: { type: 'integer' } },

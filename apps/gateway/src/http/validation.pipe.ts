@@ -2,12 +2,14 @@ import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
 import { GatewayError } from '@breakwater/contracts';
 import { flattenValidationErrors } from '@breakwater/config';
 import { isEverydayChatRequest } from '../chat/dto/chat-request.fast-check';
+import { chatBodyOf } from '../chat/dto/chat-body';
 import { ChatCompletionRequestDto } from '../chat/dto/chat-completion-request.dto';
 import { validationViewOf } from '../chat/dto/validation-view';
 
 /**
  * Validates bodies against their DTOs and answers 400 INVALID_REQUEST naming the first field at fault
  * (`param`) and every problem in the message. Handlers receive the body as sent (no transformation).
+ * A chat body is normalised first (chatBodyOf: nulls as absent, vendor fields bounded).
  * An everyday chat body passes a compiled schema first (isEverydayChatRequest) and skips class-validator.
  */
 @Injectable()
@@ -29,8 +31,9 @@ export class RequestValidationPipe extends ValidationPipe {
       throw GatewayError.invalid('body', 'request body must be a JSON object');
     }
     if (metadata.metatype !== ChatCompletionRequestDto) return super.transform(value, metadata);
-    if (isEverydayChatRequest(value)) return Promise.resolve(value);
-    // The handler receives the body as sent; only its validation sees the embedded schemas as `{}`.
-    return super.transform(validationViewOf(value), metadata).then(() => value);
+    const body = chatBodyOf(value as Record<string, unknown>);
+    if (isEverydayChatRequest(body)) return Promise.resolve(body);
+    // The handler receives the body as sent (nulls aside); only its validation sees the embedded schemas as `{}`.
+    return super.transform(validationViewOf(body), metadata).then(() => body);
   }
 }

@@ -161,4 +161,22 @@ describe('toAnthropicRequest', () => {
       },
     ]);
   });
+
+  it('turns parallel_tool_calls: false into disable_parallel_tool_use on the tool choice', () => {
+    const tools = [{ type: 'function' as const, function: { name: 'w' } }];
+    const auto = toAnthropicRequest(fixture.providerRequest('claude', { tools, parallel_tool_calls: false }));
+    expect(auto.params.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+    const forced = toAnthropicRequest(
+      fixture.providerRequest('claude', {
+        tools,
+        parallel_tool_calls: false,
+        tool_choice: { type: 'function', function: { name: 'w' } },
+      }),
+    );
+    expect(forced.params.tool_choice).toEqual({ type: 'tool', name: 'w', disable_parallel_tool_use: true });
+    const allowed = toAnthropicRequest(
+      fixture.providerRequest('claude', { tools, parallel_tool_calls: true }),
+    );
+    expect(allowed.params.tool_choice).toBeUndefined();
+  });
 });

@@ -7,6 +7,7 @@ import type {
   ToolChoice,
 } from '@anthropic-ai/sdk/resources/messages';
 import { ChatMessage, ChatTool, ChatToolCall } from '@breakwater/contracts';
+import { ANTHROPIC_FIELDS, takes } from '../../dropped-params';
 import { messageText } from '../../token-estimate';
 import { ProviderRequest } from '../llm-provider.adapter';
 import { parseDataUrl } from '../shared/data-url';
@@ -26,13 +27,20 @@ export interface AnthropicCall {
   structuredTool?: string;
 }
 
+/**
+ * The Messages API request. Which OpenAI fields it carries is ANTHROPIC_FIELDS' decision (shared with
+ * droppedParams, which names the rest to the caller); this maps those.
+ */
 export function toAnthropicRequest(request: ProviderRequest): AnthropicCall {
   const { system, messages } = toAnthropicMessages(request.messages);
   const structured = structuredOutputTool(request);
   const tools = [...(request.tools ?? []).map(toAnthropicTool), ...(structured ? [structured] : [])];
-  const toolChoice = structured
-    ? { type: 'tool' as const, name: structured.name }
-    : toAnthropicToolChoice(request.tool_choice);
+  const toolChoice = withParallelCalls(
+    structured
+      ? { type: 'tool' as const, name: structured.name }
+      : toAnthropicToolChoice(request.tool_choice),
+    request.parallel_tool_calls,
+  );
   const stop = stopSequences(request.stop);
   const params: MessageCreateParamsNonStreaming = {
     model: request.model,
@@ -43,14 +51,25 @@ export function toAnthropicRequest(request: ProviderRequest): AnthropicCall {
     ...(request.temperature !== undefined
       ? { temperature: Math.min(1, Math.max(0, request.temperature)) }
       : {}),
-    // Recent Claude models refuse temperature and top_p together; temperature is the one callers mean.
-    ...(request.top_p !== undefined && request.temperature === undefined ? { top_p: request.top_p } : {}),
+    ...(request.top_p !== undefined && takes(ANTHROPIC_FIELDS, 'top_p', request)
+      ? { top_p: request.top_p }
+      : {}),
     ...(stop && stop.length > 0 ? { stop_sequences: stop } : {}),
     ...(tools.length > 0 ? { tools } : {}),
     ...(toolChoice && tools.length > 0 ? { tool_choice: toolChoice } : {}),
     ...(request.user ? { metadata: { user_id: request.user } } : {}),
   };
   return { params, structuredTool: structured?.name };
+}
+
+/** OpenAI's `parallel_tool_calls: false` is Anthropic's `disable_parallel_tool_use`, a tool_choice option. */
+function withParallelCalls(
+  choice: ToolChoice | undefined,
+  parallel: boolean | undefined,
+): ToolChoice | undefined {
+  if (parallel !== false) return choice;
+  const base: ToolChoice = choice ?? { type: 'auto' };
+  return base.type === 'none' ? base : { ...base, disable_parallel_tool_use: true };
 }
 
 const ANTHROPIC_CONTENT: ContentSpelling<ContentBlockParam> = {

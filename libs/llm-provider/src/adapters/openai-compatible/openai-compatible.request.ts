@@ -1,32 +1,28 @@
-import type {
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionMessageParam,
-  ChatCompletionToolChoiceOption,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { REASONING_UNSUPPORTED, isOpenAiReasoningModel } from '../../dropped-params';
 import { ProviderRequest } from '../llm-provider.adapter';
 
-/** OpenAI's request, as the SDK takes it: the generation parameters the request carries, nothing else. */
+/** Set by the adapter for a streamed call only; a caller's value never decides how the answer comes back. */
+const STREAM_FIELDS = ['stream', 'stream_options'];
+
+/**
+ * OpenAI's request: every field as the caller sent it, OpenAI's own and vendor extensions alike
+ * (OpenRouter's `provider` and `transforms`, DeepSeek's `thinking`), since it already is the provider's
+ * wire format; the gateway validated only what it acts on. Two rewrites: the stream fields are left out
+ * (the streaming call sets its own), and for an OpenAI reasoning model `max_tokens` is sent as
+ * `max_completion_tokens` and the fields those models refuse are left out (see droppedParams).
+ */
 export function openAiRequestBody(request: ProviderRequest): ChatCompletionCreateParamsNonStreaming {
-  const body: ChatCompletionCreateParamsNonStreaming = {
-    model: request.model,
-    // The gateway validated OpenAI's own message shape; passing it through keeps image parts, names and
-    // tool turns exactly as the caller sent them.
-    messages: request.messages as ChatCompletionMessageParam[],
-    temperature: request.temperature,
-    top_p: request.top_p,
-    n: request.n,
-    max_tokens: request.max_tokens,
-    max_completion_tokens: request.max_completion_tokens,
-    stop: request.stop,
-    presence_penalty: request.presence_penalty,
-    frequency_penalty: request.frequency_penalty,
-    seed: request.seed,
-    user: request.user,
-    response_format: request.response_format,
-    tools: request.tools,
-    tool_choice: request.tool_choice as ChatCompletionToolChoiceOption | undefined,
-  };
-  return Object.fromEntries(
-    Object.entries(body).filter(([, value]) => value !== undefined),
-  ) as ChatCompletionCreateParamsNonStreaming;
+  const reasoning = isOpenAiReasoningModel(request.model);
+  const body: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(request)) {
+    if (value === undefined || STREAM_FIELDS.includes(field)) continue;
+    if (reasoning && REASONING_UNSUPPORTED.includes(field)) continue;
+    body[field] = value;
+  }
+  if (reasoning && body.max_tokens !== undefined) {
+    body.max_completion_tokens ??= body.max_tokens;
+    delete body.max_tokens;
+  }
+  return body as unknown as ChatCompletionCreateParamsNonStreaming;
 }

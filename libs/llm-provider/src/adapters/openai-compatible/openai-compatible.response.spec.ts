@@ -31,6 +31,16 @@ describe('fromOpenAiCompletion', () => {
     expect(fromOpenAiCompletion(completion(), ask())).toEqual({ ...completion(), system_fingerprint: null });
   });
 
+  it("keeps the provider's logprobs (asked for by a passed-through logprobs: true)", () => {
+    const logprobs = {
+      content: [{ token: 'hi', logprob: -0.1, bytes: [104, 105], top_logprobs: [] }],
+      refusal: null,
+    };
+    const [choice] = completion().choices;
+    const mapped = fromOpenAiCompletion(completion({ choices: [{ ...choice, logprobs }] }), ask());
+    expect(mapped.choices[0].logprobs).toEqual(logprobs);
+  });
+
   it('keeps function tool calls and drops custom ones, which the contract has no shape for', () => {
     const mapped = fromOpenAiCompletion(
       completion({

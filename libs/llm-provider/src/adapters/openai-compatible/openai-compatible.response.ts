@@ -34,7 +34,8 @@ export function fromOpenAiCompletion(
       refusal: choice.message.refusal ?? null,
     },
     finish_reason: finishReasonOf(choice.finish_reason),
-    logprobs: null,
+    // Present when the request asked for them (`logprobs: true`, passed through).
+    logprobs: choice.logprobs ?? null,
   }));
   const content = choices.map((choice) => choice.message.content ?? '').join('');
   // A provider that omits usage would make the call look free to budgets: estimate it instead.
