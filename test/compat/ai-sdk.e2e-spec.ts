@@ -1,6 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { LanguageModel, generateObject, generateText, tool } from 'ai';
+import { LanguageModel, generateObject, generateText, streamText, tool } from 'ai';
 import {
   API_KEY,
   CompatGateway,
@@ -57,6 +57,18 @@ describe('client compatibility: the AI SDK (ai 6)', () => {
         });
         expect(text).toContain('hello ai sdk');
         expect(finishReason).toBe('stop');
+      });
+
+      it('streams text', async () => {
+        const result = streamText({
+          model: modelOf(compat.baseURL, model),
+          prompt: 'hello streaming ai sdk',
+          maxRetries: 0,
+        });
+        let text = '';
+        for await (const piece of result.textStream) text += piece;
+        expect(text).toContain('hello streaming ai sdk');
+        expect(await result.finishReason).toBe('stop');
       });
 
       it('calls a tool with input valid against its schema', async () => {

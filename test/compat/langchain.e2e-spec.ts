@@ -28,6 +28,12 @@ describe('client compatibility: LangChain JS (@langchain/openai 1.5, zod 4)', ()
       expect(answer.content).toContain('hello langchain');
     });
 
+    it('streams', async () => {
+      const pieces: string[] = [];
+      for await (const chunk of await chat().stream('hello streaming langchain')) pieces.push(chunk.text);
+      expect(pieces.join('')).toContain('hello streaming langchain');
+    });
+
     it('batches', async () => {
       const answers = await chat().batch(['first question', 'second question']);
       expect(answers.map((answer) => answer.content)).toEqual([

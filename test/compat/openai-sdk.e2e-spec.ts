@@ -23,6 +23,30 @@ describe('client compatibility: the OpenAI SDK (openai-node 6)', () => {
       expect(completion.choices[0].finish_reason).toBe('stop');
     });
 
+    it('streams a chat completion (for await) and a streamed tool call (the stream helper)', async () => {
+      const stream = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'hello streaming compat' }],
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toContain('hello streaming compat');
+
+      const runner = client.chat.completions.stream({
+        model,
+        messages: [{ role: 'user', content: 'weather in Paris' }],
+        tools: [zodFunction({ name: 'get_weather', parameters: WeatherArgs })],
+        tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      });
+      const final = await runner.finalChatCompletion();
+      const call = final.choices[0].message.tool_calls?.[0];
+      expect(call?.type === 'function' && call.function.name).toBe('get_weather');
+      expect(
+        WeatherArgs.safeParse(call?.type === 'function' ? call.function.parsed_arguments : null).success,
+      ).toBe(true);
+    });
+
     it('parses a zodResponseFormat answer', async () => {
       const completion = await client.chat.completions.parse({
         model,
