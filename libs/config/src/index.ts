@@ -5,5 +5,6 @@ export * from './config.error';
 export * from './config.module';
 export * from './load-config';
 export * from './model-glob';
+export { OTLP_PROTOCOLS, type OtlpProtocol } from './environment.schema';
 export { sha256Hex } from './callers-loader';
 export * from './validation-errors';

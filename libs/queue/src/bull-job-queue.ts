@@ -99,8 +99,8 @@ export class BullJobQueue extends JobQueue {
       error = parseError(reason);
     } else if (status === 'queued' && Date.now() >= data.expiresAt) {
       status = 'expired';
-    } else if (status === 'queued' && job.failedReason) {
-      error = parseError(job.failedReason);
+    } else if (status === 'queued' && (data.held || job.failedReason)) {
+      error = data.held ?? parseError(job.failedReason);
     }
     const updated = Math.max(job.timestamp, job.processedOn ?? 0, job.finishedOn ?? 0);
     const position = status === 'queued' ? await this.positionOf(job, state) : undefined;

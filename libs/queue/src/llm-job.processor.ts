@@ -42,16 +42,22 @@ export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletio
   }
 
   protected async handle(job: Job<LlmJobData, ChatCompletion>, token?: string): Promise<ChatCompletion> {
-    const outcome = await this.runner.run(job.data);
+    const outcome = await this.runner.run(job.data, job.attemptsMade + 1);
     switch (outcome.kind) {
       case 'completed':
         this.metrics.queueJobsTotal.inc({ outcome: 'completed' });
         this.events.ended(job.data, outcome);
         return outcome.completion;
       case 'wait':
+        // Its status says why it waits; no attempt is spent, so BullMQ's failedReason would not.
+        await job.updateData({
+          ...job.data,
+          held: { code: 'PROVIDER_UNAVAILABLE', message: outcome.reason },
+        });
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError(outcome.reason);
       case 'retry':
+        if (job.data.held) await job.updateData({ ...job.data, held: undefined });
         throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
       case 'failed':
         throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);

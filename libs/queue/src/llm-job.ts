@@ -19,6 +19,13 @@ export interface LlmJobData {
   cachePlan?: CachePlan;
   /** The budget the request reserved, settled with the real spend when the job ends (or released). */
   reservation?: BudgetReservation;
+  /** The enqueue span's W3C trace context, which the worker's span continues (absent with tracing off). */
+  traceparent?: string;
+  /**
+   * Why a job that waits (an open breaker, the outbound quota) is waiting, for its status' `error`; set
+   * when it starts waiting and cleared when an attempt next fails for a reason of its own.
+   */
+  held?: { code: string; message: string };
 }
 
 /** A job as the status and results endpoints see it, wherever it lives. */

@@ -10,6 +10,7 @@ import {
   GatewayError,
 } from '@breakwater/contracts';
 import { IdempotencyStore, IdempotentAnswer } from '@breakwater/idempotency';
+import { SpanKind, Tracing } from '@breakwater/observability';
 import { LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { ModelAccess } from '../models/model-access';
@@ -17,7 +18,7 @@ import { RequestDirectives } from './request-directives';
 
 export type ChatOutcome =
   | { kind: 'answered'; completion: ChatCompletion; provider: string; model: string; costUsd: number }
-  | { kind: 'queued'; accepted: AcceptedBody; retryAfterSeconds: number };
+  | { kind: 'queued'; accepted: AcceptedBody; retryAfterSeconds: number; errorCode?: string };
 
 export interface RequestContext {
   requestId: string;
@@ -27,6 +28,8 @@ export interface RequestContext {
   onCacheStatus?: (status: CacheStatus) => void;
   /** Told the `x-ratelimit-*` headers once the limits have decided, refusals included. */
   onRateLimit?: (headers: RateLimitHeaders) => void;
+  /** Told the resolved route, so that every answer's log line (202 and errors too) names provider and model. */
+  onRoute?: (route: Routing['route']) => void;
 }
 
 /** One request on its way: what every step needs, resolved once. */
@@ -64,6 +67,7 @@ export class ChatService {
     private readonly webhooks: WebhookTargets,
     private readonly config: AppConfig,
     private readonly models: ModelAccess,
+    private readonly tracing: Tracing,
   ) {}
 
   async complete(
@@ -97,14 +101,12 @@ export class ChatService {
     context: RequestContext,
   ): Promise<ChatOutcome> {
     const routing = this.completion.resolve(request, directives.fallbackModels);
+    context.onRoute?.(routing.route);
     if (directives.callbackUrl) await this.webhooks.assertAllowed(directives.callbackUrl, caller);
     const { route, fallbacks } = routing;
     const estimate = this.limits.estimate(caller, directives.endUser, request, route, fallbacks);
-    const admission = await this.limits.admit(
-      caller,
-      directives.endUser,
-      estimate,
-      context.onRateLimit ?? noop,
+    const admission = await this.tracing.span('limits', SpanKind.INTERNAL, {}, () =>
+      this.limits.admit(caller, directives.endUser, estimate, context.onRateLimit ?? noop),
     );
     try {
       const plan = this.cache.plan(caller, request, route, directives.cache);
@@ -119,7 +121,7 @@ export class ChatService {
         const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
         if (!unavailable || context.signal.aborted) throw error;
         if (directives.processingMode === 'immediate') throw this.soonRetried(error);
-        return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1);
+        return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1, error.code);
       }
     } finally {
       // Every exit (answer, queue, error, timeout, client gone) frees the slot; an unsettled reservation is dropped.
@@ -158,7 +160,12 @@ export class ChatService {
     });
   }
 
-  private async enqueue(step: Step, reason: string, retryAfterSeconds: number): Promise<ChatOutcome> {
+  private async enqueue(
+    step: Step,
+    reason: string,
+    retryAfterSeconds: number,
+    errorCode?: string,
+  ): Promise<ChatOutcome> {
     const accepted = await this.queue.enqueue({
       requestId: step.context.requestId,
       callerId: step.caller.id,
@@ -169,7 +176,7 @@ export class ChatService {
       cachePlan: step.plan,
       reservation: step.admission.handOver(),
     });
-    return { kind: 'queued', accepted, retryAfterSeconds };
+    return { kind: 'queued', accepted, retryAfterSeconds, errorCode };
   }
 }
 
