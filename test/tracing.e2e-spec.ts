@@ -38,6 +38,14 @@ async function startGatewayProcess(
   return { url, process: gateway };
 }
 
+/** The JSON log lines of a process's output (its other lines left out). */
+function jsonLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 function one(spans: ReceivedSpan[], predicate: (span: ReceivedSpan) => boolean, what: string): ReceivedSpan {
   const found = spans.filter(predicate);
   if (found.length !== 1)
@@ -188,6 +196,18 @@ describe('tracing with OpenTelemetry, across the gateway, the queue and the work
       // The webhook's target receives the webhook span's context.
       expect(hook.headers.traceparent).toBe(`00-${traceId}-${webhook.spanId}-01`);
 
+      // The gateway process's own log lines say what failed and why the request was queued.
+      const gatewayLines = jsonLines(gateway.process.output());
+      expect(
+        gatewayLines.find((line) => line.msg === 'provider attempt failed: no attempt or time left'),
+      ).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', attempt: 1 });
+      expect(gatewayLines.find((line) => line.status === 202)).toMatchObject({
+        route: '/v1/chat/completions',
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        error_code: 'PROVIDER_UNAVAILABLE',
+      });
+
       // Tracing on loads the SDK, in both processes.
       expect(loadedOpenTelemetry(gateway.process)).toContain('@opentelemetry/sdk-trace-node');
       expect(loadedOpenTelemetry(worker)).toContain('@opentelemetry/sdk-trace-node');
@@ -256,5 +276,16 @@ describe('tracing with OpenTelemetry, across the gateway, the queue and the work
     expect(CLEAN_STOP).toContain(await gateway.process.stop('SIGTERM'));
     expect(loadedOpenTelemetry(gateway.process)).toEqual(['@opentelemetry/api']);
     expect(collector.exports.length).toBe(before);
+  });
+
+  it('refuses to start with an OTLP protocol it has no exporter for, naming the variable', async () => {
+    const gateway = startProcess('gateway', {
+      PORT: String(await freePort()),
+      REDIS_URL: UNREACHABLE_REDIS,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.output()).toContain('OTEL_EXPORTER_OTLP_PROTOCOL');
   });
 });
