@@ -1,3 +1,4 @@
+import { UNREACHABLE_REDIS } from '@breakwater/testing';
 import { QUEUE_CALLERS, writeCallersFile } from './helpers/callers';
 import { eventually } from './helpers/eventually';
 import { freePort } from './helpers/free-port';
@@ -49,7 +50,8 @@ describe('logs that explain failures', () => {
       'x-request-id': 'failure-logs-queued',
     });
     expect(queued.status).toBe(202);
-    const { queue_id } = (await queued.json()) as { queue_id: string };
+    const { queue_id, durable } = (await queued.json()) as { queue_id: string; durable: boolean };
+    expect(durable).toBe(true);
 
     const [retry] = lines('provider attempt failed: retrying');
     expect(retry).toMatchObject({ level: 'warn', provider: 'openai', model: 'gpt-4o-mini', attempt: 1 });
@@ -102,6 +104,36 @@ describe('logs that explain failures', () => {
     });
     expect(status).toMatchObject({ status: 'queued', attempts: 0, error: { code: 'PROVIDER_UNAVAILABLE' } });
     expect(status.error?.message).toBe(waiting.reason);
+  });
+
+  it('says why a job of the local queue (Redis down) waits on the breaker, in its status', async () => {
+    const embedded = await startGateway({
+      REDIS_URL: UNREACHABLE_REDIS,
+      CALLERS_FILE: writeCallersFile(QUEUE_CALLERS),
+      OPENAI_API_KEY: PROVIDER_KEY,
+      OPENAI_BASE_URL: `http://127.0.0.1:${await freePort()}/v1`,
+      RETRY_MAX_ATTEMPTS: '2',
+      RETRY_BASE_DELAY_MS: '50',
+      BREAKER_VOLUME_THRESHOLD: '2',
+      BREAKER_RESET_TIMEOUT_SECONDS: '120',
+    });
+    try {
+      const queued = await postJson(`${embedded.url}/v1/chat/completions`, ask('local'), ASSESSOR);
+      expect(queued.status).toBe(202);
+      const { queue_id, durable } = (await queued.json()) as { queue_id: string; durable: boolean };
+      expect(durable).toBe(false);
+      const status = await eventually(async () => {
+        const response = await fetch(`${embedded.url}/v1/status/${queue_id}`, { headers: ASSESSOR });
+        const body = (await response.json()) as { status: string; error?: { code: string; message: string } };
+        return body.error ? body : undefined;
+      });
+      expect(status.status).toBe('queued');
+      expect(status.error?.message).toMatch(
+        /^openai: connection failed.*; circuit open until \d\d:\d\d:\d\d UTC$/,
+      );
+    } finally {
+      await embedded.close();
+    }
   });
 
   it('gives error lines their error code, param, provider and model', async () => {

@@ -208,6 +208,11 @@ describe('tracing with OpenTelemetry, across the gateway, the queue and the work
         error_code: 'PROVIDER_UNAVAILABLE',
       });
 
+      // The health probes the test polled (on both processes) make no spans.
+      expect(
+        collector.spans().filter((span) => String(span.attributes['url.path']).startsWith('/health/')),
+      ).toEqual([]);
+
       // Tracing on loads the SDK, in both processes.
       expect(loadedOpenTelemetry(gateway.process)).toContain('@opentelemetry/sdk-trace-node');
       expect(loadedOpenTelemetry(worker)).toContain('@opentelemetry/sdk-trace-node');

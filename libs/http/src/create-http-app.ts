@@ -39,10 +39,13 @@ function pathOf(url: string | undefined): string {
 
 const SERVER_SPAN = Symbol('breakwater.serverSpan');
 
+/** Probes and scrapes: every few seconds per pod, they would bury the traces that matter. */
+const UNTRACED = /^\/(health\/|metrics$)/;
+
 type WithSpan = IncomingMessage & { [SERVER_SPAN]?: Span };
 
 /**
- * A server span per request, installed only with tracing on. It starts when the request arrives (the
+ * A server span per request (probes and scrapes left out), installed only with tracing on. It starts when the request arrives (the
  * caller's `traceparent` as its parent) and becomes the active context in the last hook before the
  * handler, since body parsing runs on the socket's events, outside any context set earlier; it ends
  * with the response, or when the client goes away first.
@@ -50,7 +53,9 @@ type WithSpan = IncomingMessage & { [SERVER_SPAN]?: Span };
 function traceRequests(fastify: FastifyInstance, tracing: Tracing): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
     const raw = request.raw as WithSpan;
-    raw[SERVER_SPAN] = tracing.startServer(request.method, pathOf(raw.url), raw.headers, request.id);
+    const path = pathOf(raw.url);
+    if (!UNTRACED.test(path))
+      raw[SERVER_SPAN] = tracing.startServer(request.method, path, raw.headers, request.id);
     done();
   });
   fastify.addHook('preHandler', (request, _reply, done) => {

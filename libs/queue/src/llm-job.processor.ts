@@ -4,7 +4,7 @@ import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
-import { EXPIRED_REASON, LlmJobData } from './llm-job';
+import { EXPIRED_REASON, HeldProgress, LlmJobData, heldOf } from './llm-job';
 import { LlmJobRunner } from './llm-job.runner';
 import { JobEvents } from './job-events';
 import { ManagedWorkerHost } from './managed-worker.host';
@@ -50,14 +50,11 @@ export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletio
         return outcome.completion;
       case 'wait':
         // Its status says why it waits; no attempt is spent, so BullMQ's failedReason would not.
-        await job.updateData({
-          ...job.data,
-          held: { code: 'PROVIDER_UNAVAILABLE', message: outcome.reason },
-        });
+        await job.updateProgress(held(outcome.reason));
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError(outcome.reason);
       case 'retry':
-        if (job.data.held) await job.updateData({ ...job.data, held: undefined });
+        if (heldOf(job.progress)) await job.updateProgress({});
         throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
       case 'failed':
         throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
@@ -79,6 +76,10 @@ export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletio
       expired ? { kind: 'expired' } : { kind: 'failed', error: parseError(error.message) },
     );
   }
+}
+
+function held(reason: string): HeldProgress {
+  return { held: { code: 'PROVIDER_UNAVAILABLE', message: reason } };
 }
 
 /** `CODE: message` as the processor writes failure reasons. */

@@ -21,11 +21,21 @@ export interface LlmJobData {
   reservation?: BudgetReservation;
   /** The enqueue span's W3C trace context, which the worker's span continues (absent with tracing off). */
   traceparent?: string;
-  /**
-   * Why a job that waits (an open breaker, the outbound quota) is waiting, for its status' `error`; set
-   * when it starts waiting and cleared when an attempt next fails for a reason of its own.
-   */
+}
+
+/**
+ * What a BullMQ job's progress holds while it waits on a provider that refuses calls (an open breaker, the
+ * outbound quota): why, for its status' `error`, since waiting spends no attempt and leaves no failure
+ * reason. Progress is a small field of its own, so saying why does not rewrite the job's request.
+ */
+export interface HeldProgress {
   held?: { code: string; message: string };
+}
+
+/** The wait reason in a job's progress, if it holds one. */
+export function heldOf(progress: unknown): { code: string; message: string } | undefined {
+  const held = (progress as HeldProgress | null)?.held;
+  return typeof held?.code === 'string' && typeof held.message === 'string' ? held : undefined;
 }
 
 /** A job as the status and results endpoints see it, wherever it lives. */
