@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CacheDirectives, ResponseCache, cacheKeyOf } from '@breakwater/cache';
 import { ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
-import { Metrics } from '@breakwater/observability';
+import { Metrics, Tracing } from '@breakwater/observability';
 import { StructuredOutput } from '@breakwater/llm-provider';
 import { RedisConnections } from '@breakwater/redis';
 import { asPlainData, testConfig } from '@breakwater/testing';
@@ -265,7 +265,13 @@ describe('response cache shared by two replicas', () => {
     const config = testConfig(env.env);
     const connections = new RedisConnections(config);
     await connections.onModuleInit();
-    const worker = new ResponseCache(config, connections, new Metrics(), new StructuredOutput(config));
+    const worker = new ResponseCache(
+      config,
+      connections,
+      new Metrics(),
+      new StructuredOutput(config),
+      new Tracing(config),
+    );
     try {
       const question = body(`queued ${randomUUID()}`);
       const caller = config.callers.list.find((c) => c.id === 'pipeline');

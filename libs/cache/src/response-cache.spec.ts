@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
 import { ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
-import { Metrics } from '@breakwater/observability';
+import { Metrics, Tracing } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { asPlainData, testConfig } from '@breakwater/testing';
 import { CacheDirectives } from './cache-directives';
@@ -15,7 +15,10 @@ function cacheWith(env: Record<string, string> = {}): { cache: ResponseCache; me
   const metrics = new Metrics();
   const config = testConfig(env);
   const noRedis = new RedisConnections(config);
-  return { cache: new ResponseCache(config, noRedis, metrics, new StructuredOutput(config)), metrics };
+  return {
+    cache: new ResponseCache(config, noRedis, metrics, new StructuredOutput(config), new Tracing(config)),
+    metrics,
+  };
 }
 
 function callerOf(enabled: boolean, namespace = 'ns'): Caller {

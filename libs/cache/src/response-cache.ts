@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common'
 import { AppConfig } from '@breakwater/config';
 import { Caller, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
 import { ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
-import { Metrics } from '@breakwater/observability';
+import { Metrics, SpanKind, Tracing } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { CacheBus, CacheEvent } from './cache-bus';
 import { CacheDirectives } from './cache-directives';
@@ -44,6 +44,7 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     private readonly connections: RedisConnections,
     private readonly metrics: Metrics,
     private readonly structured: StructuredOutput,
+    private readonly tracing: Tracing,
   ) {
     this.staleMs = config.cache.staleIfErrorSeconds * 1000;
     this.firstTier = new FirstTier(config.cache.l1MaxEntries, config.cache.l1MaxBytes);
@@ -120,7 +121,9 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     produce: () => Promise<ProviderAnswer>,
     report: (status: CacheStatus) => void,
   ): Promise<CachedResult> {
-    const { fresh, stale } = await this.lookup(plan);
+    const { fresh, stale } = await this.tracing.span('cache lookup', SpanKind.INTERNAL, {}, () =>
+      this.lookup(plan),
+    );
     if (fresh) return this.hit(fresh, report);
     try {
       if (!plan.shared) {

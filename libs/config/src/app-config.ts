@@ -1,4 +1,5 @@
 import { Caller, ProcessingMode, RemoteProviderId } from '@breakwater/contracts';
+import type { OtlpProtocol } from './environment.schema';
 import { ModelAllowList } from './model-glob';
 
 export interface ProviderSettings {
@@ -92,7 +93,11 @@ export abstract class AppConfig {
     resultRetentionSeconds: number;
   };
   abstract readonly webhooks: { allowedHosts: string[] };
-  abstract readonly tracing: { otlpEndpoint?: string };
+  /**
+   * `tracesUrl` is where spans go (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else
+   * OTEL_EXPORTER_OTLP_ENDPOINT with `/v1/traces`); unset, or OTEL_SDK_DISABLED, is no tracing at all.
+   */
+  abstract readonly tracing: { tracesUrl?: string; protocol: OtlpProtocol };
   abstract readonly providers: Record<RemoteProviderId, ProviderSettings>;
   /** OpenRouter's app attribution headers (`HTTP-Referer`, `X-Title`). */
   abstract readonly openRouter: { httpReferer?: string; appTitle: string };

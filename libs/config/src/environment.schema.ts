@@ -27,6 +27,10 @@ function toBoolean({ obj, key }: { obj: Record<string, unknown>; key: string }):
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
+/** The OTLP protocols whose exporters are installed (OpenTelemetry's names); grpc is not. */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
 /**
  * Every environment variable of the contract with its default. Defaults live here and nowhere else.
  * Provider variables (`<P>_API_KEY`, `<P>_BASE_URL`, `<P>_RPM`) are validated by ProviderEnvironment.
@@ -76,6 +80,10 @@ export class EnvironmentSchema {
   @IsOptional() @IsString() PRICING_FILE?: string;
   @IsOptional() @IsString() @MaxLength(4096) MODELS_FILE?: string;
   @IsOptional() @IsUrl(URL_OPTIONS) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @IsOptional() @IsUrl(URL_OPTIONS) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  @IsIn(OTLP_PROTOCOLS) OTEL_EXPORTER_OTLP_PROTOCOL: OtlpProtocol = 'http/protobuf';
+  @IsOptional() @IsIn(OTLP_PROTOCOLS) OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: OtlpProtocol;
+  @Transform(toBoolean) @IsBoolean() OTEL_SDK_DISABLED: boolean = false;
   @IsOptional() @IsUrl(URL_OPTIONS) OPENROUTER_HTTP_REFERER?: string;
   @IsString() @MaxLength(128) OPENROUTER_APP_TITLE: string = 'Breakwater';
   /** Unset: on outside production, off in production (loadConfig decides). */

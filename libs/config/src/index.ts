@@ -6,5 +6,6 @@ export * from './config.module';
 export { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
 export * from './load-config';
 export * from './model-glob';
+export { OTLP_PROTOCOLS, type OtlpProtocol } from './environment.schema';
 export { sha256Hex } from './callers-loader';
 export * from './validation-errors';

@@ -100,7 +100,10 @@ export function loadConfig(environment: Environment = processEnvironment()): App
         .map((host) => host.trim().toLowerCase())
         .filter(Boolean),
     },
-    tracing: { otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT },
+    tracing: {
+      tracesUrl: env.OTEL_SDK_DISABLED ? undefined : tracesUrlOf(env),
+      protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
+    },
     providers: providerSettings(environment),
     openRouter: { httpReferer: env.OPENROUTER_HTTP_REFERER, appTitle: env.OPENROUTER_APP_TITLE },
     mock: {
@@ -120,6 +123,16 @@ export function loadConfig(environment: Environment = processEnvironment()): App
 }
 
 /** A Map, not an object: caller ids such as `constructor` must not reach an object's prototype. */
+/**
+ * The OTLP traces URL as the OpenTelemetry specification builds it: the signal's own variable as given, else
+ * the base endpoint with `v1/traces` appended (one slash between them).
+ */
+function tracesUrlOf(env: EnvironmentSchema): string | undefined {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`;
+}
+
 function processingModesOf(callers: ConfiguredCaller[]): ReadonlyMap<string, ProcessingMode> {
   return new Map(
     callers.flatMap((caller) => (caller.processingMode ? [[caller.id, caller.processingMode] as const] : [])),

@@ -3,10 +3,17 @@ import { IncomingMessage } from 'node:http';
 import { LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@breakwater/config';
-import { Metrics, RequestLog } from '@breakwater/observability';
+import {
+  MAX_LOGGED_PATH,
+  Metrics,
+  RequestLog,
+  Span,
+  Tracing,
+  requestLogFields,
+} from '@breakwater/observability';
 import { installBoundedJsonParser } from './bounded-json.parser';
 import { ContractExceptionFilter } from './contract-exception.filter';
 
@@ -22,6 +29,53 @@ function requestIdOf(raw: IncomingMessage): string {
   if (typeof given === 'string' && given.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE.test(given))
     return given;
   return randomUUID();
+}
+
+/** A request's path as logged: no query string (it may carry anything), at most MAX_LOGGED_PATH characters. */
+function pathOf(url: string | undefined): string {
+  const path = (url ?? '').split('?', 1)[0];
+  return path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path;
+}
+
+const SERVER_SPAN = Symbol('breakwater.serverSpan');
+
+/** Probes and scrapes: every few seconds per pod, they would bury the traces that matter. */
+const UNTRACED = /^\/(health\/|metrics$)/;
+
+type WithSpan = IncomingMessage & { [SERVER_SPAN]?: Span };
+
+/**
+ * A server span per request (probes and scrapes left out), installed only with tracing on. It starts when the request arrives (the
+ * caller's `traceparent` as its parent) and becomes the active context in the last hook before the
+ * handler, since body parsing runs on the socket's events, outside any context set earlier; it ends
+ * with the response, or when the client goes away first.
+ */
+function traceRequests(fastify: FastifyInstance, tracing: Tracing): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const raw = request.raw as WithSpan;
+    const path = pathOf(raw.url);
+    if (!UNTRACED.test(path))
+      raw[SERVER_SPAN] = tracing.startServer(request.method, path, raw.headers, request.id);
+    done();
+  });
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const span = (request.raw as WithSpan)[SERVER_SPAN];
+    if (span) tracing.within(span, done);
+    else done();
+  });
+  const end = (raw: WithSpan, method: string, route: string, status: number): void => {
+    const span = raw[SERVER_SPAN];
+    raw[SERVER_SPAN] = undefined;
+    if (span) tracing.endServer(span, method, route, status, requestLogFields(raw));
+  };
+  fastify.addHook('onResponse', (request, reply, done) => {
+    end(request.raw, request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    end(request.raw, request.method, request.routeOptions.url ?? 'unmatched', 499);
+    done();
+  });
 }
 
 /** Nest's start-up contexts: a line per module, controller and route, before the line that matters. */
@@ -84,7 +138,9 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
   const requestLog = app.get(RequestLog);
   const fastify = app.getHttpAdapter().getInstance();
   const finished = (request: FastifyRequest, reply: FastifyReply, clientGone: boolean): void => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const matched = request.routeOptions.url;
+    const route = matched ?? 'unmatched';
+    if (matched === undefined) requestLogFields(request.raw).path = pathOf(request.raw.url);
     const status = clientGone ? CLIENT_GONE_STATUS : reply.statusCode;
     metrics.httpRequestDuration.observe(
       { method: request.method, route, status: String(status) },
@@ -116,6 +172,8 @@ export async function createHttpApp(module: unknown, config: AppConfig): Promise
     finished(request, reply, false);
     done();
   });
+  const tracing = app.get(Tracing);
+  if (tracing.enabled) traceRequests(fastify, tracing);
   // JSON only: a text/plain body is 415, not a string for validation to puzzle over.
   fastify.removeContentTypeParser('text/plain');
   installBoundedJsonParser(fastify, config.http.maxJsonDepth);

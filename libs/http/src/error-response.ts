@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, ErrorBody, ErrorCode, GatewayError } from '@breakwater/contracts';
+import { requestLogFields } from '@breakwater/observability';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'INVALID_REQUEST',
@@ -57,7 +58,11 @@ export function errorBody(error: GatewayError, requestId: string): ErrorBody {
   };
 }
 
+/** Sends the contract's error JSON; the request's log line gets its code and the field it names. */
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: GatewayError): FastifyReply {
+  const log = requestLogFields(request.raw);
+  log.error_code = error.code;
+  if (error.param) log.param = error.param;
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply
     .status(error.status)

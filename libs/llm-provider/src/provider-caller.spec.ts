@@ -6,7 +6,7 @@ import {
   GatewayError,
   ProviderId,
 } from '@breakwater/contracts';
-import { Metrics } from '@breakwater/observability';
+import { Metrics, Tracing } from '@breakwater/observability';
 import { completionWith, testConfig } from '@breakwater/testing';
 import { LlmProviderAdapter, ProviderRequest } from './adapters/llm-provider.adapter';
 import { ModelRoute } from './model-router';
@@ -95,7 +95,13 @@ function harness(env: Record<string, string> = {}): Harness {
   started.push(breakers);
   const structured = new StructuredOutput(config);
   const pricing = new Pricing(config, metrics);
-  const caller = new ProviderCaller(config, breakers, structured, new ProviderMetrics(metrics, pricing));
+  const caller = new ProviderCaller(
+    config,
+    breakers,
+    structured,
+    new ProviderMetrics(metrics, pricing),
+    new Tracing(config),
+  );
   return { caller, metrics, breakers, structured, pricing };
 }
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
 import {
   ChatCompletion,
@@ -12,6 +12,7 @@ import {
   GatewayError,
   ProviderId,
 } from '@breakwater/contracts';
+import { ATTR, SpanKind, Tracing } from '@breakwater/observability';
 import { ModelRoute } from './model-router';
 import { ProviderError } from './provider-error';
 import { Priced, ProviderMetrics } from './provider-metrics';
@@ -64,11 +65,14 @@ export interface CompletionOptions {
  */
 @Injectable()
 export class ProviderCaller {
+  private readonly logger = new Logger('ProviderCaller');
+
   constructor(
     private readonly config: AppConfig,
     private readonly breakers: CircuitBreakers,
     private readonly structured: StructuredOutput,
     private readonly metrics: ProviderMetrics,
+    private readonly tracing: Tracing,
   ) {}
 
   complete(
@@ -143,12 +147,24 @@ export class ProviderCaller {
       Symbol.asyncIterator
     ]();
     try {
-      const first = await this.breakers.fire(route.provider, async () => {
-        const next = await iterator.next();
-        if (next.done)
-          throw new ProviderError('transient', `${route.provider}: the stream ended before its first chunk`);
-        return next.value;
-      });
+      // The attempt's span covers the call up to its first chunk: what can fail, retry or fall back.
+      const attributes = {
+        [ATTR.genAiOperation]: 'chat',
+        [ATTR.genAiSystem]: route.provider,
+        [ATTR.genAiRequestModel]: route.model,
+      };
+      const first = await this.tracing.span(`chat ${route.model}`, SpanKind.CLIENT, attributes, () =>
+        this.breakers.fire(route.provider, async () => {
+          const next = await iterator.next();
+          if (next.done) {
+            throw new ProviderError(
+              'transient',
+              `${route.provider}: the stream ended before its first chunk`,
+            );
+          }
+          return next.value;
+        }),
+      );
       measure.opened();
       return { iterator, first, measure, release };
     } catch (error) {
@@ -269,6 +285,7 @@ export class ProviderCaller {
           options.signal,
           (signal) => embed({ ...request, model: route.model }, signal),
           (embeddings) => ({ ...embeddings.usage, completion_tokens: 0 }),
+          'embeddings',
         ),
       );
       if (!priced) continue;
@@ -285,7 +302,8 @@ export class ProviderCaller {
   /**
    * One attempt of the loop, refused while the provider's circuit is open and held by `beforeAttempt`.
    * A transient failure backs off and gives undefined (try again); a permanent one, or one with no
-   * attempt or time left, is thrown as PROVIDER_ERROR or PROVIDER_UNAVAILABLE.
+   * attempt or time left, is thrown as PROVIDER_ERROR or PROVIDER_UNAVAILABLE. Each retry is a log line
+   * (provider, model, attempt, reason, delay_ms), and so is the last transient failure.
    */
   private async retried<T>(
     route: ModelRoute,
@@ -310,13 +328,16 @@ export class ProviderCaller {
         );
       }
       const delay = backoffDelayMs(attempt, retryBaseDelayMs, error.options.retryAfterMs);
+      const line = { provider: route.provider, model: route.model, attempt, reason: error.message };
       if (attempt >= retryMaxAttempts || Date.now() + delay >= deadline) {
+        this.logger.warn(line, 'provider attempt failed: no attempt or time left');
         throw new GatewayError(
           'PROVIDER_UNAVAILABLE',
           `provider "${route.provider}" is unavailable after ${attempt} attempt(s): ${error.message}`,
           { retryAfterSeconds: seconds(error.options.retryAfterMs ?? retryBaseDelayMs), cause: error },
         );
       }
+      this.logger.warn({ ...line, delay_ms: delay }, 'provider attempt failed: retrying');
       await sleep(delay, undefined, { signal });
       return undefined;
     }
@@ -337,26 +358,48 @@ export class ProviderCaller {
     );
   }
 
-  /** One call through the breaker, timed out by LLM_TIMEOUT_SECONDS or the request's deadline, whichever is first. */
+  /**
+   * One call through the breaker, timed out by LLM_TIMEOUT_SECONDS or the request's deadline, whichever is
+   * first; a client span with the GenAI conventions' attributes (an error status when it fails).
+   */
   private attempt<T>(
     route: ModelRoute,
     deadline: number,
     signal: AbortSignal | undefined,
     call: (signal: AbortSignal) => Promise<T>,
     usageOf: (answer: T) => ChatCompletionUsage,
+    operation: 'chat' | 'embeddings' = 'chat',
   ): Promise<Priced<T>> {
     const budget = Math.max(1, Math.min(this.config.resilience.llmTimeoutMs, deadline - Date.now()));
     const timeout = AbortSignal.timeout(budget);
-    return this.metrics.measure(
-      route,
-      () =>
-        this.breakers.fire(route.provider, () => call(signal ? AbortSignal.any([timeout, signal]) : timeout)),
-      usageOf,
-    );
+    const attributes = {
+      [ATTR.genAiOperation]: operation,
+      [ATTR.genAiSystem]: route.provider,
+      [ATTR.genAiRequestModel]: route.model,
+    };
+    return this.tracing.span(`${operation} ${route.model}`, SpanKind.CLIENT, attributes, async (span) => {
+      const priced = await this.metrics.measure(
+        route,
+        () =>
+          this.breakers.fire(route.provider, () =>
+            call(signal ? AbortSignal.any([timeout, signal]) : timeout),
+          ),
+        usageOf,
+      );
+      if (span) {
+        const usage = usageOf(priced.answer);
+        span.setAttributes({
+          [ATTR.genAiResponseModel]: responseModelOf(priced.answer) ?? route.model,
+          [ATTR.genAiInputTokens]: usage.prompt_tokens,
+          [ATTR.genAiOutputTokens]: usage.completion_tokens,
+        });
+      }
+      return priced;
+    });
   }
 
   private circuitOpen(route: ModelRoute): CircuitOpenError {
-    return new CircuitOpenError(route.provider, this.breakers.retryAfterMs(route.provider));
+    return this.breakers.openError(route.provider);
   }
 }
 
@@ -371,6 +414,12 @@ function chunksOf(
   return (async function* whole() {
     yield* completionChunks(await adapter.complete(request, signal), { usage: true });
   })();
+}
+
+/** The model a provider says answered (`model` of a completion or an embeddings list), if it says one. */
+function responseModelOf(answer: unknown): string | undefined {
+  const model = (answer as { model?: unknown } | null)?.model;
+  return typeof model === 'string' ? model : undefined;
 }
 
 function seconds(ms: number): number {

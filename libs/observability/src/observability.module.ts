@@ -6,9 +6,10 @@ import { loggerOptions } from './logger-options';
 import { Metrics } from './metrics';
 import { MetricsController } from './metrics.controller';
 import { RequestLog } from './request-log';
+import { Tracing } from './tracing/tracing';
 
 /**
- * Logs and metrics for one process; `destination` (stdout by default) lets tests read the log lines.
+ * Logs, metrics and spans for one process; `destination` (stdout by default) lets tests read the log lines.
  * nestjs-pino carries the application's logs on the process's pino logger; its per-request middleware
  * is off (no route), because RequestLog writes the one request line from the HTTP layer for less.
  */
@@ -22,9 +23,13 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       imports: [LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] })],
-      providers: [Metrics, { provide: RequestLog, useValue: new RequestLog(logger) }],
+      providers: [
+        Metrics,
+        { provide: RequestLog, useValue: new RequestLog(logger) },
+        { provide: Tracing, useValue: new Tracing(config) },
+      ],
       controllers: [MetricsController],
-      exports: [Metrics, RequestLog],
+      exports: [Metrics, RequestLog, Tracing],
     };
   }
 }

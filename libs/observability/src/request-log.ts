@@ -4,12 +4,18 @@ import { Logger } from 'pino';
 
 /**
  * What a request's one log line says beyond request id, method, route, status and duration: filled in
- * as the request walks its path (caller by auth, provider fields by the chat controller).
+ * as the request walks its path (caller by auth, provider and model once the route is resolved, the rest
+ * by the chat controller, `error_code` and `param` by the error response, `path` for unmatched routes).
  */
 export interface RequestLogFields {
   caller?: string;
   provider?: string;
   model?: string;
+  error_code?: string;
+  /** The request field an error names. */
+  param?: string;
+  /** An unmatched route's path, without its query string, at most MAX_LOGGED_PATH characters. */
+  path?: string;
   tokens_in?: number;
   tokens_out?: number;
   cost_usd?: number;
@@ -20,9 +26,11 @@ export interface RequestLogFields {
   /** A streamed answer: its time to the first chunk, and how it broke if it did. */
   stream?: boolean;
   ttft_ms?: number;
-  error_code?: string;
   stream_error?: string;
 }
+
+/** The longest unmatched path a log line keeps; the rest is cut. */
+export const MAX_LOGGED_PATH = 256;
 
 const FIELDS = Symbol('breakwater.requestLogFields');
 

@@ -4,7 +4,7 @@ import { Job, JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
 import { ChatCompletion, JobStatus } from '@breakwater/contracts';
 import { JobQueue } from './job-queue';
-import { EXPIRED_REASON, JobView, LlmJobData } from './llm-job';
+import { EXPIRED_REASON, JobView, LlmJobData, heldOf } from './llm-job';
 import { parseError } from './llm-job.processor';
 import { QueueCapacity } from './queue-capacity';
 import { LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
@@ -116,8 +116,8 @@ export class BullJobQueue extends JobQueue {
       error = parseError(reason);
     } else if (status === 'queued' && Date.now() >= data.expiresAt) {
       status = 'expired';
-    } else if (status === 'queued' && job.failedReason) {
-      error = parseError(job.failedReason);
+    } else if (status === 'queued' && (heldOf(job.progress) || job.failedReason)) {
+      error = heldOf(job.progress) ?? parseError(job.failedReason);
     }
     const updated = Math.max(job.timestamp, job.processedOn ?? 0, job.finishedOn ?? 0);
     const position = status === 'queued' ? await this.positionOf(job, state) : undefined;

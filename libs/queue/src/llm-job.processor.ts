@@ -4,7 +4,7 @@ import { AppConfig } from '@breakwater/config';
 import { ChatCompletion } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
-import { EXPIRED_REASON, LlmJobData } from './llm-job';
+import { EXPIRED_REASON, HeldProgress, LlmJobData, heldOf } from './llm-job';
 import { LlmJobRunner } from './llm-job.runner';
 import { JobEvents } from './job-events';
 import { ManagedWorkerHost } from './managed-worker.host';
@@ -42,16 +42,19 @@ export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletio
   }
 
   protected async handle(job: Job<LlmJobData, ChatCompletion>, token?: string): Promise<ChatCompletion> {
-    const outcome = await this.runner.run(job.data);
+    const outcome = await this.runner.run(job.data, job.attemptsMade + 1);
     switch (outcome.kind) {
       case 'completed':
         this.metrics.queueJobsTotal.inc({ outcome: 'completed' });
         this.events.ended(job.data, outcome);
         return outcome.completion;
       case 'wait':
+        // Its status says why it waits; no attempt is spent, so BullMQ's failedReason would not.
+        await job.updateProgress(held(outcome.reason));
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError(outcome.reason);
       case 'retry':
+        if (heldOf(job.progress)) await job.updateProgress({});
         throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
       case 'failed':
         throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
@@ -73,6 +76,10 @@ export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletio
       expired ? { kind: 'expired' } : { kind: 'failed', error: parseError(error.message) },
     );
   }
+}
+
+function held(reason: string): HeldProgress {
+  return { held: { code: 'PROVIDER_UNAVAILABLE', message: reason } };
 }
 
 /** `CODE: message` as the processor writes failure reasons. */

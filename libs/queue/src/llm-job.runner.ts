@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BudgetHold, CompletionStep } from '@breakwater/completion';
 import { ChatCompletion, GatewayError } from '@breakwater/contracts';
-import { Metrics } from '@breakwater/observability';
-import { ProviderHeldError } from '@breakwater/llm-provider';
+import { ATTR, Metrics, SpanKind, Tracing } from '@breakwater/observability';
+import { CircuitOpenError, ModelRoute, ProviderHeldError } from '@breakwater/llm-provider';
 import { LlmJobData } from './llm-job';
-import { MIN_WAIT_MS } from './queue.constants';
+import { LLM_QUEUE, MIN_WAIT_MS } from './queue.constants';
 
 /**
  * What one run of a queued job came to:
@@ -15,18 +15,23 @@ import { MIN_WAIT_MS } from './queue.constants';
  * - failed: a permanent failure (the provider rejected the request): no retry can help;
  * - expired: older than QUEUE_REQUEST_TTL_SECONDS: the provider is never called.
  */
-export type RunOutcome =
+export type RunOutcome = (
   | { kind: 'completed'; completion: ChatCompletion }
   | { kind: 'wait'; delayMs: number; reason: string }
   | { kind: 'retry'; error: { code: string; message: string } }
   | { kind: 'failed'; error: { code: string; message: string } }
-  | { kind: 'expired' };
+  | { kind: 'expired' }
+) & {
+  /** The run's span, as a W3C trace context, for what the job's end sends on (its webhook). */
+  traceparent?: string;
+};
 
 /**
  * Runs a queued job through the CompletionStep a synchronous request runs (cache as the request planned
  * it, provider, then budget settlement and usage as a 200 would be), holding the reservation the request
  * handed over. A job that ends without an answer releases that reservation. Both the BullMQ worker and
- * the local queue run jobs here.
+ * the local queue run jobs here, each run in a consumer span continuing the enqueue's trace context.
+ * A run that waits on a provider refusing calls (open breaker, outbound quota) is a log line saying why.
  */
 @Injectable()
 export class LlmJobRunner {
@@ -35,23 +40,44 @@ export class LlmJobRunner {
   constructor(
     private readonly completion: CompletionStep,
     private readonly metrics: Metrics,
+    private readonly tracing: Tracing,
   ) {}
 
-  async run(job: LlmJobData): Promise<RunOutcome> {
-    const budget = this.completion.heldBudget(job.reservation);
-    const outcome = await this.attempt(job, budget);
-    if (outcome.kind === 'failed' || outcome.kind === 'expired') await budget.cancel().catch(() => undefined);
-    return outcome;
+  /** `attempt` is the job's attempt this run makes (1 for the first), as its queue counts them. */
+  run(job: LlmJobData, attempt = 1): Promise<RunOutcome> {
+    const attributes = {
+      [ATTR.messagingSystem]: 'bullmq',
+      [ATTR.messagingOperation]: 'process',
+      [ATTR.messagingDestination]: LLM_QUEUE,
+      [ATTR.messagingMessageId]: job.queueId,
+      [ATTR.requestId]: job.requestId,
+      [ATTR.attempt]: attempt,
+    };
+    const name = `process ${LLM_QUEUE}`;
+    return this.tracing.continued(job.traceparent, name, SpanKind.CONSUMER, attributes, async (span) => {
+      const budget = this.completion.heldBudget(job.reservation);
+      const outcome = await this.attempt(job, budget, attempt);
+      if (outcome.kind === 'failed' || outcome.kind === 'expired')
+        await budget.cancel().catch(() => undefined);
+      span?.setAttribute(ATTR.outcome, outcome.kind);
+      if (outcome.kind === 'retry' || outcome.kind === 'failed') {
+        this.tracing.failed(span, outcome.error.code, outcome.error.message);
+      }
+      return { ...outcome, traceparent: this.tracing.traceparentOf() };
+    });
   }
 
-  private async attempt(job: LlmJobData, budget: BudgetHold): Promise<RunOutcome> {
+  private async attempt(job: LlmJobData, budget: BudgetHold, attempt: number): Promise<RunOutcome> {
     if (Date.now() >= job.expiresAt) return { kind: 'expired' };
+    let routes: ModelRoute[] = [];
     try {
+      const routing = this.completion.resolve(job.request, job.fallbackModels);
+      routes = [routing.route, ...routing.fallbacks];
       // Through the cache as planned by the request: identical jobs queued in one outage share one call.
       const done = await this.completion.complete({
         callerId: job.callerId,
         request: job.request,
-        routing: this.completion.resolve(job.request, job.fallbackModels),
+        routing,
         cachePlan: job.cachePlan,
         budget,
       });
@@ -63,13 +89,29 @@ export class LlmJobRunner {
       );
       return { kind: 'completed', completion: done.answer.completion };
     } catch (error) {
-      return this.sorted(error, job);
+      return this.sorted(error, job, attempt, routes);
     }
   }
 
-  private sorted(error: unknown, job: LlmJobData): RunOutcome {
+  private sorted(error: unknown, job: LlmJobData, attempt: number, routes: ModelRoute[]): RunOutcome {
     if (error instanceof ProviderHeldError) {
-      return { kind: 'wait', delayMs: Math.max(MIN_WAIT_MS, error.retryAfterMs), reason: error.message };
+      const delayMs = Math.max(MIN_WAIT_MS, error.retryAfterMs);
+      // The route the refusal came from: the breaker's provider, else (an outbound quota) the first route.
+      const held = error instanceof CircuitOpenError ? error.provider : undefined;
+      const route = routes.find((candidate) => candidate.provider === held) ?? routes[0];
+      this.logger.warn(
+        {
+          request_id: job.requestId,
+          queue_id: job.queueId,
+          provider: held ?? route?.provider,
+          model: route?.model,
+          attempt,
+          reason: error.message,
+          delay_ms: delayMs,
+        },
+        'queued job waits: the provider refuses calls for now',
+      );
+      return { kind: 'wait', delayMs, reason: error.message };
     }
     if (error instanceof GatewayError) {
       const summary = { code: error.code, message: error.message };

@@ -19,6 +19,23 @@ export interface LlmJobData {
   cachePlan?: CachePlan;
   /** The budget the request reserved, settled with the real spend when the job ends (or released). */
   reservation?: BudgetReservation;
+  /** The enqueue span's W3C trace context, which the worker's span continues (absent with tracing off). */
+  traceparent?: string;
+}
+
+/**
+ * What a BullMQ job's progress holds while it waits on a provider that refuses calls (an open breaker, the
+ * outbound quota): why, for its status' `error`, since waiting spends no attempt and leaves no failure
+ * reason. Progress is a small field of its own, so saying why does not rewrite the job's request.
+ */
+export interface HeldProgress {
+  held?: { code: string; message: string };
+}
+
+/** The wait reason in a job's progress, if it holds one. */
+export function heldOf(progress: unknown): { code: string; message: string } | undefined {
+  const held = (progress as HeldProgress | null)?.held;
+  return typeof held?.code === 'string' && typeof held.message === 'string' ? held : undefined;
 }
 
 /** A job as the status and results endpoints see it, wherever it lives. */

@@ -3,12 +3,13 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { AppConfig } from '@breakwater/config';
 import { AcceptedBody, GatewayError } from '@breakwater/contracts';
 import { ReadinessGate } from '@breakwater/health';
-import { Metrics } from '@breakwater/observability';
+import { ATTR, Metrics, SpanKind, Tracing } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { BullJobQueue } from './bull-job-queue';
 import { JobQueue } from './job-queue';
 import { LlmJobData, acceptedBody } from './llm-job';
 import { MemoryJobQueue } from './memory-job-queue';
+import { LLM_QUEUE } from './queue.constants';
 
 const GAUGE_REFRESH_MS = 5_000;
 const QUEUE_FULL_RETRY_SECONDS = 30;
@@ -32,6 +33,7 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
     private readonly redis: RedisConnections,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly tracing: Tracing,
   ) {}
 
   onModuleInit(): void {
@@ -55,13 +57,24 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
     await this.handOver();
   }
 
-  async enqueue(job: NewJob): Promise<AcceptedBody> {
+  /** In a producer span, whose context the job carries (`traceparent`) for the worker to continue. */
+  enqueue(job: NewJob): Promise<AcceptedBody> {
+    const attributes = {
+      [ATTR.messagingSystem]: 'bullmq',
+      [ATTR.messagingOperation]: 'send',
+      [ATTR.messagingDestination]: LLM_QUEUE,
+    };
+    return this.tracing.span(`send ${LLM_QUEUE}`, SpanKind.PRODUCER, attributes, () => this.enqueued(job));
+  }
+
+  private async enqueued(job: NewJob): Promise<AcceptedBody> {
     const createdAt = Date.now();
     const data: LlmJobData = {
       ...job,
       queueId: randomUUID(),
       createdAt,
       expiresAt: createdAt + this.config.queue.requestTtlSeconds * 1000,
+      traceparent: this.tracing.traceparentOf(),
     };
     return this.redis.sharedOr(
       () => this.accept(this.durable, data),

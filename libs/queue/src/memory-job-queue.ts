@@ -197,7 +197,7 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
     this.active++;
     job.state = 'processing';
     job.updatedAt = Date.now();
-    const outcome = await this.runner.run(job.data);
+    const outcome = await this.runner.run(job.data, job.attempts + 1);
     this.active--;
     this.settle(job, outcome);
     this.metrics.queueJobs.set({ state: 'local' }, this.jobs.size);
@@ -212,7 +212,11 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
         Object.assign(job, { state: 'completed', result: outcome.completion });
         break;
       case 'wait':
-        Object.assign(job, { state: 'queued', notBefore: Date.now() + outcome.delayMs });
+        Object.assign(job, {
+          state: 'queued',
+          notBefore: Date.now() + outcome.delayMs,
+          error: { code: 'PROVIDER_UNAVAILABLE', message: outcome.reason },
+        });
         return;
       case 'retry':
         job.attempts++;

@@ -80,6 +80,7 @@ export class ChatController {
         onRateLimit: (headers) => {
           reply.headers(headers);
         },
+        onRoute: ({ provider, model }) => Object.assign(requestLogFields(request.raw), { provider, model }),
         onCacheStatus: (status) => {
           reply.header('x-cache', status);
           requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
@@ -136,6 +137,7 @@ function respond(
       .header('location', accepted.status_url)
       .header('retry-after', String(outcome.retryAfterSeconds));
     log.queue_id = accepted.queue_id;
+    log.error_code = outcome.errorCode;
     return accepted;
   }
   markAnswered(request, reply, {

@@ -12,6 +12,7 @@ import {
 } from '@breakwater/contracts';
 import { IdempotencyStore, IdempotentAnswer } from '@breakwater/idempotency';
 import { StreamInterruptedError } from '@breakwater/llm-provider';
+import { SpanKind, Tracing } from '@breakwater/observability';
 import { LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { ModelAccess } from '../models/model-access';
@@ -21,7 +22,7 @@ import { SseBody } from './sse-body';
 /** A whole answer, or the 202 of a queued request. */
 export type WholeOutcome =
   | { kind: 'answered'; completion: ChatCompletion; provider: string; model: string; costUsd: number }
-  | { kind: 'queued'; accepted: AcceptedBody; retryAfterSeconds: number };
+  | { kind: 'queued'; accepted: AcceptedBody; retryAfterSeconds: number; errorCode?: string };
 
 export type ChatOutcome =
   | WholeOutcome
@@ -55,6 +56,8 @@ export interface RequestContext {
   onRateLimit?: (headers: RateLimitHeaders) => void;
   /** Told how a streamed answer ended (after its last event was written). */
   onStreamEnd?: (end: StreamEnd) => void;
+  /** Told the resolved route, so that every answer's log line (202 and errors too) names provider and model. */
+  onRoute?: (route: Routing['route']) => void;
 }
 
 /** One request on its way: what every step needs, resolved once. */
@@ -92,6 +95,7 @@ export class ChatService {
     private readonly webhooks: WebhookTargets,
     private readonly config: AppConfig,
     private readonly models: ModelAccess,
+    private readonly tracing: Tracing,
   ) {}
 
   async complete(
@@ -151,14 +155,12 @@ export class ChatService {
     context: RequestContext,
   ): Promise<ChatOutcome> {
     const routing = this.completion.resolve(request, directives.fallbackModels);
+    context.onRoute?.(routing.route);
     if (directives.callbackUrl) await this.webhooks.assertAllowed(directives.callbackUrl, caller);
     const { route, fallbacks } = routing;
     const estimate = this.limits.estimate(caller, directives.endUser, request, route, fallbacks);
-    const admission = await this.limits.admit(
-      caller,
-      directives.endUser,
-      estimate,
-      context.onRateLimit ?? noop,
+    const admission = await this.tracing.span('limits', SpanKind.INTERNAL, {}, () =>
+      this.limits.admit(caller, directives.endUser, estimate, context.onRateLimit ?? noop),
     );
     let streaming = false;
     try {
@@ -177,7 +179,7 @@ export class ChatService {
         const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
         if (!unavailable || context.signal.aborted) throw error;
         if (directives.processingMode === 'immediate') throw this.soonRetried(error);
-        return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1);
+        return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1, error.code);
       }
     } finally {
       // Every exit (answer, queue, error, timeout, client gone) frees the slot; an unsettled reservation is
@@ -282,7 +284,12 @@ export class ChatService {
     });
   }
 
-  private async enqueue(step: Step, reason: string, retryAfterSeconds: number): Promise<ChatOutcome> {
+  private async enqueue(
+    step: Step,
+    reason: string,
+    retryAfterSeconds: number,
+    errorCode?: string,
+  ): Promise<ChatOutcome> {
     const accepted = await this.queue.enqueue({
       requestId: step.context.requestId,
       callerId: step.caller.id,
@@ -294,7 +301,7 @@ export class ChatService {
       cachePlan: step.plan,
       reservation: step.admission.handOver(),
     });
-    return { kind: 'queued', accepted, retryAfterSeconds };
+    return { kind: 'queued', accepted, retryAfterSeconds, errorCode };
   }
 }
 

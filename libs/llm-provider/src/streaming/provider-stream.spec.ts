@@ -1,5 +1,5 @@
 import { ChatCompletionChunk, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
-import { Metrics } from '@breakwater/observability';
+import { Metrics, Tracing } from '@breakwater/observability';
 import { completionWith, testConfig } from '@breakwater/testing';
 import { LlmProviderAdapter, ProviderRequest } from '../adapters/llm-provider.adapter';
 import { ModelRoute } from '../model-router';
@@ -84,7 +84,13 @@ function caller(env: Record<string, string> = {}): { caller: ProviderCaller; met
   breakersMade.push(breakers);
   const providerMetrics = new ProviderMetrics(metrics, new Pricing(config, metrics));
   return {
-    caller: new ProviderCaller(config, breakers, new StructuredOutput(config), providerMetrics),
+    caller: new ProviderCaller(
+      config,
+      breakers,
+      new StructuredOutput(config),
+      providerMetrics,
+      new Tracing(config),
+    ),
     metrics,
   };
 }

@@ -50,6 +50,7 @@ export class WebhookDispatcher implements OnModuleInit {
       callerId: data.callerId,
       url: data.callbackUrl,
       body: JSON.stringify(webhookBody(data.queueId, outcome)),
+      traceparent: outcome.traceparent ?? data.traceparent,
     };
     await this.redis.sharedOr(
       async () => {

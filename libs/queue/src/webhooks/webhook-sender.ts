@@ -4,6 +4,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import { AppConfig } from '@breakwater/config';
 import { Caller, GatewayError } from '@breakwater/contracts';
+import { ATTR, SpanKind, Tracing } from '@breakwater/observability';
 import { WEBHOOK_TIMEOUT_MS } from '../queue.constants';
 import { ResolvedAddress } from './host-resolver';
 import { WebhookTargets } from './webhook-targets';
@@ -14,6 +15,8 @@ export interface WebhookDelivery {
   callerId: string;
   url: string;
   body: string;
+  /** The trace context the POST continues (the job's run) and sends on as `traceparent`. */
+  traceparent?: string;
 }
 
 /** Thrown for deliveries no retry can fix (target no longer allowed, caller gone). */
@@ -54,7 +57,8 @@ function pinnedLookup(resolve: (host: string) => Promise<ResolvedAddress[]>): Lo
  * POSTs one webhook, signed `x-breakwater-signature: sha256=<hex HMAC of the body>` with the caller's
  * secret, over a connection pinned to the addresses WebhookTargets checked (see there). A trusted host
  * (listed exactly) and a checked one have separate pools, so a connection opened without the check is
- * never reused for a host that needs it. Redirects are not followed.
+ * never reused for a host that needs it. Redirects are not followed. Each POST is a client span in the
+ * job's trace, whose context the target receives as `traceparent`.
  */
 @Injectable()
 export class WebhookSender implements OnApplicationShutdown {
@@ -65,6 +69,7 @@ export class WebhookSender implements OnApplicationShutdown {
   constructor(
     config: AppConfig,
     private readonly targets: WebhookTargets,
+    private readonly tracing: Tracing,
   ) {
     this.callers = new Map(config.callers.list.map((caller) => [caller.id, caller]));
     this.checked = pinnedAgent((host) => this.targets.addressesFor(host, false));
@@ -81,7 +86,21 @@ export class WebhookSender implements OnApplicationShutdown {
     } catch (error) {
       throw new PermanentWebhookError((error as Error).message);
     }
-    let statusCode: number;
+    const secret = caller.webhookSecret;
+    const attributes = {
+      [ATTR.httpMethod]: 'POST',
+      [ATTR.messagingMessageId]: delivery.queueId,
+    };
+    await this.tracing.continued(delivery.traceparent, 'POST webhook', SpanKind.CLIENT, attributes, (span) =>
+      this.post(delivery, secret, trusted).then((status) => {
+        span?.setAttribute(ATTR.httpStatus, status);
+        if (status < 200 || status > 299) throw new Error(`webhook answered ${status}`);
+      }),
+    );
+  }
+
+  private async post(delivery: WebhookDelivery, secret: string, trusted: boolean): Promise<number> {
+    const traceparent = this.tracing.traceparentOf();
     try {
       const response = await request(delivery.url, {
         dispatcher: trusted ? this.trusted : this.checked,
@@ -89,20 +108,20 @@ export class WebhookSender implements OnApplicationShutdown {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'breakwater-webhooks',
-          'x-breakwater-signature': signature(caller.webhookSecret, delivery.body),
+          'x-breakwater-signature': signature(secret, delivery.body),
           'x-breakwater-queue-id': delivery.queueId,
+          ...(traceparent ? { traceparent } : {}),
         },
         body: delivery.body,
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       });
-      statusCode = response.statusCode;
       await response.body.dump();
+      return response.statusCode;
     } catch (error) {
       // The connection's own check refused the address the name resolves to now.
       if (refusedTarget(error)) throw new PermanentWebhookError((error as Error).message);
       throw error;
     }
-    if (statusCode < 200 || statusCode > 299) throw new Error(`webhook answered ${statusCode}`);
   }
 
   async onApplicationShutdown(): Promise<void> {

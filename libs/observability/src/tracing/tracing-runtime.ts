@@ -1,0 +1,23 @@
+import { AppConfig } from '@breakwater/config';
+import type { TracingSdk } from './tracing-sdk';
+
+let running: TracingSdk | undefined;
+
+/**
+ * Starts the OpenTelemetry SDK of this process when the configuration names a traces URL; without one
+ * nothing is loaded beyond @opentelemetry/api, whose tracer then makes no spans. Called once by a process's
+ * main, before its app is created.
+ */
+export async function startTracing(config: AppConfig, defaultServiceName: string): Promise<void> {
+  const { tracesUrl, protocol } = config.tracing;
+  if (tracesUrl === undefined || running) return;
+  const { startTracingSdk } = await import('./tracing-sdk');
+  running = startTracingSdk({ tracesUrl, protocol, defaultServiceName });
+}
+
+/** Ends the SDK: exports every finished span still buffered, then stops. Nothing when tracing is off. */
+export async function stopTracing(): Promise<void> {
+  const sdk = running;
+  running = undefined;
+  await sdk?.shutdown();
+}
