@@ -46,6 +46,17 @@ const slowly =
   () =>
     new Promise((resolve) => setTimeout(() => resolve(reply), ms).unref());
 
+/** A one-message request to the contract's model, and a signal that never aborts. */
+export function contractRequests(model: string): {
+  ask: (content: string, extra?: Partial<ChatCompletionRequest>) => ChatCompletionRequest;
+  never: () => AbortSignal;
+} {
+  return {
+    ask: (content, extra = {}) => ({ model, messages: [{ role: 'user', content }], ...extra }),
+    never: () => new AbortController().signal,
+  };
+}
+
 /** The key every adapter is configured with in these tests; it must reach the provider and nothing else. */
 export const testKey = (provider: RemoteProviderId): string => `sk-test-${provider}-secret`;
 
@@ -75,12 +86,7 @@ export function describeAdapterContract<S extends ProviderStub>(
   options: ContractOptions<S>,
 ): void {
   const key = testKey(provider);
-  const ask = (content: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
-    model: options.model,
-    messages: [{ role: 'user', content }],
-    ...extra,
-  });
-  const never = () => new AbortController().signal;
+  const { ask, never } = contractRequests(options.model);
 
   describe(`${provider} adapter contract`, () => {
     let stub: S;

@@ -7,7 +7,7 @@ import {
 } from '@breakwater/contracts';
 import { LlmProviderAdapter, ProviderError } from '@breakwater/llm-provider';
 import { RecordedRequest, StreamShape, StubHandler } from '../helpers/stubs/stub-server';
-import { AdapterFactory, ProviderStub, testKey } from './adapter-contract';
+import { AdapterFactory, ProviderStub, contractRequests, testKey } from './adapter-contract';
 
 /** What the streaming contract needs of a provider stub, besides what the adapter contract needs. */
 export interface StreamingStub extends ProviderStub {
@@ -129,12 +129,7 @@ export function describeStreamContract<S extends StreamingStub>(
   options: StreamContractOptions<S>,
 ): void {
   const key = testKey(provider);
-  const ask = (content: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
-    model: options.model,
-    messages: [{ role: 'user', content }],
-    ...extra,
-  });
-  const never = () => new AbortController().signal;
+  const { ask, never } = contractRequests(options.model);
 
   describe(`${provider} streaming contract`, () => {
     let stub: S;

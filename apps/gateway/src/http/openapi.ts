@@ -141,6 +141,18 @@ const usagePeriod = (key: 'date' | 'month', format: string): SchemaObject => ({
 });
 
 /** The contract's bodies, named once in `components.schemas`. */
+const FINISH_REASONS = ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'];
+
+/** The fields a chat.completion and its chunks open with. */
+function completionHead(object: string): Record<string, SchemaObject> {
+  return {
+    id: { type: 'string' },
+    object: { type: 'string', enum: [object] },
+    created: { type: 'integer', description: 'Unix seconds.' },
+    model: { type: 'string' },
+  };
+}
+
 const SCHEMAS: Record<SchemaName, SchemaObject> = {
   ErrorBody: {
     type: 'object',
@@ -199,10 +211,7 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
     description: 'An OpenAI chat.completion object.',
     required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
     properties: {
-      id: { type: 'string' },
-      object: { type: 'string', enum: ['chat.completion'] },
-      created: { type: 'integer', description: 'Unix seconds.' },
-      model: { type: 'string' },
+      ...completionHead('chat.completion'),
       choices: {
         type: 'array',
         items: {
@@ -240,7 +249,7 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
             },
             finish_reason: {
               type: 'string',
-              enum: ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'],
+              enum: [...FINISH_REASONS],
             },
             logprobs: {
               type: 'object',
@@ -269,10 +278,7 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
       'One `data:` event of a streamed answer (`stream: true`). The stream ends with `data: [DONE]`; a last chunk with no choices carries `usage` when `stream_options.include_usage` is true; a failure after the first chunk is an ErrorBody event before `[DONE]`.',
     required: ['id', 'object', 'created', 'model', 'choices'],
     properties: {
-      id: { type: 'string' },
-      object: { type: 'string', enum: ['chat.completion.chunk'] },
-      created: { type: 'integer', description: 'Unix seconds.' },
-      model: { type: 'string' },
+      ...completionHead('chat.completion.chunk'),
       choices: {
         type: 'array',
         items: {
@@ -287,7 +293,7 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
             finish_reason: {
               type: 'string',
               nullable: true,
-              enum: ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'],
+              enum: [...FINISH_REASONS],
             },
           },
         },
