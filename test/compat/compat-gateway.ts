@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { TestGateway, startGateway } from '../helpers/gateway';
+import { freePort } from '../helpers/free-port';
+import { startProcess, waitForHttp } from '../helpers/process';
 import { OpenAiStub, startOpenAiStub } from '../helpers/stubs/openai.stub';
 
 /**
- * What each client suite runs against: the gateway in front of the OpenAI stub (`openai/...`, the real
- * adapter and wire format) and in front of the mock provider (`mock/...`), both in one gateway.
+ * What each client suite runs against: the built gateway (`dist/apps/gateway/main.js`, its own process) in
+ * front of the OpenAI stub (`openai/...`, the real adapter and wire format) and in front of the mock
+ * provider (`mock/...`), both in one gateway.
  */
 export const TARGETS = [
   ['the OpenAI stub', 'openai/gpt-4o-mini'],
@@ -14,7 +16,6 @@ export const TARGETS = [
 export const API_KEY = 'dev-key';
 
 export interface CompatGateway {
-  gateway: TestGateway;
   openai: OpenAiStub;
   /** The base URL an OpenAI client takes: the gateway's `/v1`. */
   baseURL: string;
@@ -23,17 +24,28 @@ export interface CompatGateway {
 
 export async function startCompatGateway(): Promise<CompatGateway> {
   const openai = await startOpenAiStub();
-  const gateway = await startGateway({
+  const port = await freePort();
+  const gateway = startProcess('gateway', {
+    PORT: String(port),
+    // No Redis here: the gateway runs embedded, as `npm start` does on a laptop.
+    REDIS_URL: 'redis://127.0.0.1:1',
     OPENAI_API_KEY: 'sk-test-compat-secret',
     OPENAI_BASE_URL: openai.baseUrl,
     RETRY_MAX_ATTEMPTS: '1',
   });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/health/live`);
+  } catch (error) {
+    await gateway.stop('SIGKILL');
+    await openai.stop();
+    throw new Error(`the gateway did not start: ${gateway.output().slice(-2000)}`, { cause: error });
+  }
   return {
-    gateway,
     openai,
-    baseURL: `${gateway.url}/v1`,
+    baseURL: `${url}/v1`,
     stop: async () => {
-      await gateway.close();
+      await gateway.stop('SIGINT');
       await openai.stop();
     },
   };
