@@ -3,6 +3,7 @@ import { BudgetHold, CompletionStep } from '@breakwater/completion';
 import { ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { ProviderHeldError } from '@breakwater/llm-provider';
+import { Limits } from '@breakwater/rate-limit';
 import { LlmJobData } from './llm-job';
 import { MIN_WAIT_MS } from './queue.constants';
 
@@ -26,7 +27,8 @@ export type RunOutcome =
  * Runs a queued job through the CompletionStep a synchronous request runs (cache as the request planned
  * it, provider, then budget settlement and usage as a 200 would be), holding the reservation the request
  * handed over. A job that ends without an answer releases that reservation. Both the BullMQ worker and
- * the local queue run jobs here.
+ * the local queue run jobs here. A job holds a GLOBAL_CONCURRENCY slot while it runs, as a synchronous
+ * request does, so the limit counts every call in flight; with none free it waits without an attempt.
  */
 @Injectable()
 export class LlmJobRunner {
@@ -35,6 +37,7 @@ export class LlmJobRunner {
   constructor(
     private readonly completion: CompletionStep,
     private readonly metrics: Metrics,
+    private readonly limits: Limits,
   ) {}
 
   async run(job: LlmJobData): Promise<RunOutcome> {
@@ -46,6 +49,9 @@ export class LlmJobRunner {
 
   private async attempt(job: LlmJobData, budget: BudgetHold): Promise<RunOutcome> {
     if (Date.now() >= job.expiresAt) return { kind: 'expired' };
+    const slot = await this.limits.globalSlot();
+    if (!slot)
+      return { kind: 'wait', delayMs: MIN_WAIT_MS, reason: 'GLOBAL_CONCURRENCY requests are in flight' };
     try {
       // Through the cache as planned by the request: identical jobs queued in one outage share one call.
       const done = await this.completion.complete({
@@ -64,6 +70,8 @@ export class LlmJobRunner {
       return { kind: 'completed', completion: done.answer.completion };
     } catch (error) {
       return this.sorted(error, job);
+    } finally {
+      slot.release();
     }
   }
 

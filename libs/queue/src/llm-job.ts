@@ -1,5 +1,11 @@
 import { CachePlan } from '@breakwater/cache';
-import { AcceptedBody, ChatCompletion, ChatCompletionRequest, JobStatusBody } from '@breakwater/contracts';
+import {
+  AcceptedBody,
+  ChatCompletion,
+  ChatCompletionRequest,
+  JobStatusBody,
+  Priority,
+} from '@breakwater/contracts';
 import { BudgetReservation } from '@breakwater/rate-limit';
 
 /** Everything a worker needs to answer a queued request exactly as the gateway would have. */
@@ -19,6 +25,11 @@ export interface LlmJobData {
   cachePlan?: CachePlan;
   /** The budget the request reserved, settled with the real spend when the job ends (or released). */
   reservation?: BudgetReservation;
+  /**
+   * The order it drains in, higher first and first in, first out within one priority. Given by the
+   * request (`x-priority`), resolved by the producer against the caller's default and ceiling.
+   */
+  priority?: Priority;
 }
 
 /** A job as the status and results endpoints see it, wherever it lives. */

@@ -105,6 +105,7 @@ export class ChatService {
       directives.endUser,
       estimate,
       context.onRateLimit ?? noop,
+      { queueWhenSaturated: directives.processingMode !== 'immediate' },
     );
     try {
       const plan = this.cache.plan(caller, request, route, directives.cache);
@@ -113,6 +114,8 @@ export class ChatService {
       if (directives.processingMode === 'async') {
         return await this.enqueue(step, 'async mode: queued as requested', ASYNC_POLL_SECONDS);
       }
+      // GLOBAL_CONCURRENCY is full (and nothing else refused): the queue smooths the burst.
+      if (admission.saturated) return await this.enqueue(step, admission.saturated, ASYNC_POLL_SECONDS);
       try {
         return await this.answer(step);
       } catch (error) {
@@ -168,6 +171,7 @@ export class ChatService {
       reason,
       cachePlan: step.plan,
       reservation: step.admission.handOver(),
+      priority: step.directives.priority,
     });
     return { kind: 'queued', accepted, retryAfterSeconds };
   }
