@@ -71,8 +71,8 @@ export class JobsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     await this.find(queueId, caller);
-    const release = this.streams.open(caller.id);
     let stream: StatusEventStream | undefined;
+    const release = this.streams.open(caller.id, () => stream?.end());
     let unwatch: (() => void) | undefined;
     try {
       // Watch first, then read: a change between the two is then read again rather than missed.
@@ -87,6 +87,8 @@ export class JobsController {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         'x-accel-buffering': 'no',
+        // A stream's socket is not reused: once the stream ends, nothing holds the connection open.
+        connection: 'close',
       });
       const stop = unwatch;
       stream = new StatusEventStream(

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { GatewayError } from '@breakwater/contracts';
 
 /**
@@ -14,14 +14,25 @@ export const STATUS_STREAM_HEARTBEAT_MS = 15_000;
 /** A refused stream's Retry-After: places free as streams end, which nothing predicts. */
 const FULL_RETRY_SECONDS = 5;
 
-/** Counts the open status streams of this process, in all and per caller. */
+/**
+ * Counts the open status streams of this process, in all and per caller, and ends them all when the
+ * process shuts down: an open stream would otherwise hold the server's close until its lifetime ends.
+ */
 @Injectable()
-export class StatusStreams {
+export class StatusStreams implements BeforeApplicationShutdown {
   private total = 0;
   private readonly perCaller = new Map<string, number>();
+  private readonly enders = new Set<() => void>();
 
-  /** Takes a place for a stream of `callerId` (429 RATE_LIMITED when none is left); the release is idempotent. */
-  open(callerId: string): () => void {
+  beforeApplicationShutdown(): void {
+    for (const end of [...this.enders]) end();
+  }
+
+  /**
+   * Takes a place for a stream of `callerId` (429 RATE_LIMITED when none is left), which `end` closes at
+   * shutdown; the release is idempotent.
+   */
+  open(callerId: string, end: () => void): () => void {
     const own = this.perCaller.get(callerId) ?? 0;
     if (this.total >= STATUS_STREAMS_PER_PROCESS || own >= STATUS_STREAMS_PER_CALLER) {
       const bound =
@@ -38,10 +49,12 @@ export class StatusStreams {
     }
     this.total++;
     this.perCaller.set(callerId, own + 1);
+    this.enders.add(end);
     let open = true;
     return () => {
       if (!open) return;
       open = false;
+      this.enders.delete(end);
       this.total--;
       const left = (this.perCaller.get(callerId) ?? 1) - 1;
       if (left > 0) this.perCaller.set(callerId, left);
