@@ -1,10 +1,10 @@
 import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { Caller, ChatCompletion, GatewayError, JobStatusBody } from '@breakwater/contracts';
 import { JobStatusFeed, JobStatusStore, JobView } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
-import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';
+import { ApiAnswer, ApiCaller, ApiContractErrors, ApiEventStream } from '../http/openapi';
 import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { StatusEventStream } from './status-event-stream';
@@ -53,17 +53,13 @@ export class JobsController {
    */
   @Get('status/:queue_id/events')
   @ApiParam({ name: 'queue_id', format: 'uuid' })
-  @ApiProduces('text/event-stream')
-  @ApiResponse({
-    status: 200,
-    description:
-      'A `text/event-stream`: `event: status` with the JobStatusBody at once and on every change (queued, ' +
+  @ApiEventStream(
+    'A `text/event-stream`: `event: status` with the JobStatusBody at once and on every change (queued, ' +
       'processing, attempts, completed, failed, expired), closed after completed, failed or expired. A ' +
       `comment line every ${STATUS_STREAM_HEARTBEAT_MS / 1000} s; a stream lasts at most ` +
       `${STATUS_STREAM_MAX_MS / 60_000} min (reconnect to go on). At most ${STATUS_STREAMS_PER_CALLER} open ` +
       `streams per caller and ${STATUS_STREAMS_PER_PROCESS} per gateway process, else 429.`,
-    content: { 'text/event-stream': { schema: { type: 'string' } } },
-  })
+  )
   @ApiContractErrors('INVALID_REQUEST', 'NOT_FOUND', 'RATE_LIMITED', 'STORE_UNAVAILABLE')
   async events(
     @Param('queue_id', queueIdPipe) queueId: string,
