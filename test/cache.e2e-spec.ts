@@ -393,8 +393,8 @@ describe('response cache on one gateway with Redis', () => {
   });
 
   describe('DELETE /v1/cache', () => {
-    it('is for admins only: 403 FORBIDDEN for a caller, 401 without a key', async () => {
-      const forbidden = await invalidate('pipeline');
+    it("is for admins only beyond a caller's own namespace: 403 FORBIDDEN, 401 without a key", async () => {
+      const forbidden = await invalidate('pipeline', '?namespace=other');
       expect(forbidden.status).toBe(403);
       expect((forbidden.body as { error: { code: string } }).error.code).toBe('FORBIDDEN');
       expect((await fetch(`${gateway.url}/v1/cache`, { method: 'DELETE' })).status).toBe(401);

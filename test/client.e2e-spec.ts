@@ -145,8 +145,9 @@ describe('BreakwaterClient against the real gateway with workers, Redis and the 
 describe('BreakwaterClient against a gateway whose queue nobody drains', () => {
   let redis: RedisServer;
   let gateway: TestGateway;
+  // The polling path: status events off, as against a gateway that does not serve them.
   const client = (options: Partial<BreakwaterClientOptions> = {}) =>
-    new BreakwaterClient({ baseUrl: gateway.url, apiKey: 'dev-key', ...options });
+    new BreakwaterClient({ baseUrl: gateway.url, apiKey: 'dev-key', statusEvents: false, ...options });
 
   beforeAll(async () => {
     redis = await startRedis();

@@ -269,11 +269,12 @@ describe('capacity, expiry and embedded mode', () => {
       // max 4: high watermark 3, low 2. At depth 2 it still refuses (not under 2); at depth 1 it accepts.
       const { Redis } = await import('ioredis');
       const client = new Redis(redis.url);
-      const waiting = await client.lrange('bull:bw-llm:wait', 0, -1);
+      // Every job has a priority (normal by default), so BullMQ keeps them in its prioritized set.
+      const waiting = await client.zrange('bull:bw-llm:prioritized', 0, -1);
       await client.del(`bull:bw-llm:${waiting[0]}`);
-      await client.lrem('bull:bw-llm:wait', 1, waiting[0]);
+      await client.zrem('bull:bw-llm:prioritized', waiting[0]);
       expect((await enqueue()).status).toBe(503);
-      await client.lrem('bull:bw-llm:wait', 1, waiting[1]);
+      await client.zrem('bull:bw-llm:prioritized', waiting[1]);
       expect((await enqueue()).status).toBe(202);
       client.disconnect();
     } finally {

@@ -57,6 +57,7 @@ describe('BreakwaterClient', () => {
       baseUrl: 'http://gw.test:3000/v1/',
       apiKey: 'k-1',
       fetch: script.fetch,
+      statusEvents: false,
       headers: { traceparent: '00-abc-def-01' },
     });
     await client.chat(request, {
@@ -92,7 +93,12 @@ describe('BreakwaterClient', () => {
 
   it('sends no directive header for an option left out', async () => {
     const script = scripted(() => json(200, completion));
-    await new BreakwaterClient({ baseUrl: 'http://gw.test', apiKey: 'k', fetch: script.fetch }).chat(request);
+    await new BreakwaterClient({
+      baseUrl: 'http://gw.test',
+      apiKey: 'k',
+      fetch: script.fetch,
+      statusEvents: false,
+    }).chat(request);
     expect(Object.keys(script.asked[0].init.headers ?? {}).sort()).toEqual([
       'accept',
       'authorization',
@@ -102,7 +108,12 @@ describe('BreakwaterClient', () => {
 
   it('returns the queue id of a 202 from submit() without polling', async () => {
     const script = scripted(() => json(202, accepted, { 'retry-after': '3', 'x-request-id': 'req-9' }));
-    const client = new BreakwaterClient({ baseUrl: 'http://gw.test', apiKey: 'k', fetch: script.fetch });
+    const client = new BreakwaterClient({
+      baseUrl: 'http://gw.test',
+      apiKey: 'k',
+      fetch: script.fetch,
+      statusEvents: false,
+    });
     expect(await client.submit(request)).toEqual({
       kind: 'queued',
       queueId: QUEUE_ID,
@@ -127,7 +138,12 @@ describe('BreakwaterClient', () => {
         { 'retry-after': '7' },
       ),
     );
-    const client = new BreakwaterClient({ baseUrl: 'http://gw.test', apiKey: 'k', fetch: script.fetch });
+    const client = new BreakwaterClient({
+      baseUrl: 'http://gw.test',
+      apiKey: 'k',
+      fetch: script.fetch,
+      statusEvents: false,
+    });
     const error = await client.chat(request).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(error).toMatchObject({
@@ -151,6 +167,7 @@ describe('BreakwaterClient', () => {
       baseUrl: 'http://gw.test',
       apiKey: 'k',
       fetch: script.fetch,
+      statusEvents: false,
       poll: { initialDelayMs: 1 },
     });
     const error = await client.chat(request).catch((caught: unknown) => caught);
@@ -169,6 +186,7 @@ describe('BreakwaterClient', () => {
       baseUrl: 'http://gw.test',
       apiKey: 'k',
       fetch: script.fetch,
+      statusEvents: false,
       poll: { initialDelayMs: 50, factor: 1 },
     });
     const controller = new AbortController();
@@ -183,8 +201,93 @@ describe('BreakwaterClient', () => {
 
   it('refuses a bad poll policy before sending anything', async () => {
     const script = scripted();
-    const client = new BreakwaterClient({ baseUrl: 'http://gw.test', apiKey: 'k', fetch: script.fetch });
+    const client = new BreakwaterClient({
+      baseUrl: 'http://gw.test',
+      apiKey: 'k',
+      fetch: script.fetch,
+      statusEvents: false,
+    });
     await expect(client.chat(request, { poll: { maxAttempts: 0 } })).rejects.toThrow('poll.maxAttempts');
     expect(script.asked).toHaveLength(0);
+  });
+
+  describe('status events', () => {
+    const events = (...chunks: string[]) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+            controller.close();
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } },
+      );
+    const statusEvent = (status: string) =>
+      `event: status\r\ndata: ${JSON.stringify({ ...pending, status })}\r\n\r\n`;
+
+    it('follows the stream to the end, then fetches the result once, without polling', async () => {
+      const script = scripted(
+        () => json(202, accepted, { 'retry-after': '30' }),
+        // Split mid-event and mid-CRLF, with a heartbeat comment in between.
+        () =>
+          events(
+            statusEvent('queued').slice(0, 20),
+            statusEvent('queued').slice(20, -1),
+            '\n: keepalive\n\n',
+            statusEvent('processing'),
+            statusEvent('completed'),
+          ),
+        () => json(200, completion),
+      );
+      const client = new BreakwaterClient({ baseUrl: 'http://gw.test', apiKey: 'k', fetch: script.fetch });
+      const started = Date.now();
+      await expect(client.chat(request)).resolves.toEqual(completion);
+      // The 202's Retry-After of 30 s paces polling only; the stream answered at once.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(script.asked.map((asked) => asked.url)).toEqual([
+        'http://gw.test/v1/chat/completions',
+        `http://gw.test/v1/status/${QUEUE_ID}/events`,
+        `http://gw.test/v1/results/${QUEUE_ID}`,
+      ]);
+      expect((script.asked[1].init.headers as Record<string, string>).accept).toBe('text/event-stream');
+    });
+
+    it('falls back to polling, after Retry-After, when the gateway does not serve the stream', async () => {
+      const script = scripted(
+        () => json(202, accepted, { 'retry-after': '0' }),
+        () => json(404, { error: { code: 'NOT_FOUND', message: 'no', type: 'invalid_request_error' } }),
+        () => json(202, pending, { 'retry-after': '0' }),
+        () => json(200, completion),
+      );
+      const client = new BreakwaterClient({
+        baseUrl: 'http://gw.test',
+        apiKey: 'k',
+        fetch: script.fetch,
+        poll: { initialDelayMs: 1 },
+      });
+      await expect(client.chat(request)).resolves.toEqual(completion);
+      expect(script.asked.map((asked) => new URL(asked.url).pathname)).toEqual([
+        '/v1/chat/completions',
+        `/v1/status/${QUEUE_ID}/events`,
+        `/v1/results/${QUEUE_ID}`,
+        `/v1/results/${QUEUE_ID}`,
+      ]);
+    });
+
+    it('falls back to polling when the stream ends before the job does', async () => {
+      const script = scripted(
+        () => json(202, accepted, { 'retry-after': '0' }),
+        () => events(statusEvent('queued')),
+        () => json(200, completion),
+      );
+      const client = new BreakwaterClient({
+        baseUrl: 'http://gw.test',
+        apiKey: 'k',
+        fetch: script.fetch,
+        poll: { initialDelayMs: 1 },
+      });
+      await expect(client.chat(request)).resolves.toEqual(completion);
+      expect(script.asked).toHaveLength(3);
+    });
   });
 });

@@ -7,6 +7,7 @@ import type {
   ErrorBody,
   HeaderName,
   JobStatusBody,
+  Priority,
   ProcessingMode,
 } from '@breakwater/contracts';
 import {
@@ -18,6 +19,7 @@ import {
   RateLimitedError,
 } from './client-errors';
 import { PollPolicy, nextPollStep, pollPolicyOf, retryAfterSecondsOf } from './poll-policy';
+import { serverSentEvents } from './server-sent-events';
 
 /** The part of `fetch` the client uses; Node's global `fetch` fits, and so does a wrapper around it. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -33,6 +35,11 @@ export interface BreakwaterClientOptions {
   poll?: Partial<PollPolicy>;
   /** Sent on every request (tracing headers, say). */
   headers?: Record<string, string>;
+  /**
+   * Wait on a queued request by following `GET /v1/status/<id>/events` (default true); when the gateway
+   * cannot serve it, or the stream ends early, polling takes over. false: poll only.
+   */
+  statusEvents?: boolean;
 }
 
 /** The contract's request headers, by name. */
@@ -55,6 +62,8 @@ export interface SubmitOptions {
   callbackUrl?: string;
   /** `x-request-id`. */
   requestId?: string;
+  /** `x-priority`: the order of a queued request (capped by the caller's `max_priority`). */
+  priority?: Priority;
   signal?: AbortSignal;
 }
 
@@ -97,8 +106,9 @@ interface Answer {
 
 /**
  * A client of the Breakwater gateway. `chat()` returns the completion whether the gateway answered at once
- * (200) or queued the request (202): it then polls `GET /v1/results/<id>` with exponential backoff, never
- * sooner than the gateway's `Retry-After`, until the job completes, fails or expires.
+ * (200) or queued the request (202): it then follows the job's status events until it ends and fetches its
+ * result, or, where the gateway cannot stream them, polls `GET /v1/results/<id>` with exponential backoff,
+ * never sooner than the gateway's `Retry-After`, until the job completes, fails or expires.
  */
 export class BreakwaterClient {
   private readonly baseUrl: string;
@@ -106,6 +116,7 @@ export class BreakwaterClient {
   private readonly fetch: FetchLike;
   private readonly poll: PollPolicy;
   private readonly headers: Record<string, string>;
+  private readonly statusEvents: boolean;
 
   constructor(options: BreakwaterClientOptions) {
     if (!options.apiKey) throw new TypeError('BreakwaterClient needs an apiKey');
@@ -117,6 +128,7 @@ export class BreakwaterClient {
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
     this.poll = pollPolicyOf(options.poll);
     this.headers = { ...options.headers };
+    this.statusEvents = options.statusEvents ?? true;
   }
 
   /** The completion, waiting for it if the gateway queued the request. */
@@ -126,7 +138,7 @@ export class BreakwaterClient {
     const policy = pollPolicyOf(this.poll, options.poll);
     const submission = await this.submit(request, options);
     if (submission.kind === 'completed') return submission.completion;
-    return this.pollUntilDone(submission.queueId, policy, {
+    return this.waitUntilDone(submission.queueId, policy, {
       startedAt,
       signal: options.signal,
       retryAfterSeconds: submission.retryAfterSeconds,
@@ -236,7 +248,61 @@ export class BreakwaterClient {
   /** Polls a queued request (from `submit()`, or an earlier PollTimeoutError) until it completes. */
   async wait(queueId: string, options: WaitOptions = {}): Promise<ChatCompletion> {
     const policy = pollPolicyOf(this.poll, options.poll);
-    return this.pollUntilDone(queueId, policy, { startedAt: performance.now(), signal: options.signal });
+    return this.waitUntilDone(queueId, policy, { startedAt: performance.now(), signal: options.signal });
+  }
+
+  /** Status events first (when enabled), then polling for whatever they did not settle. */
+  private async waitUntilDone(
+    queueId: string,
+    policy: PollPolicy,
+    context: { startedAt: number; signal?: AbortSignal; retryAfterSeconds?: number; requestId?: string },
+  ): Promise<ChatCompletion> {
+    if (this.statusEvents) {
+      const remainingMs = policy.timeoutMs - (performance.now() - context.startedAt);
+      if ((await this.followStatusEvents(queueId, remainingMs, context.signal)) === 'ended') {
+        const look = await this.result(queueId, { signal: context.signal });
+        if (look.kind === 'completed') return look.completion;
+      }
+    }
+    return this.pollUntilDone(queueId, policy, context);
+  }
+
+  /**
+   * Follows `GET /v1/status/<id>/events` until the job ends (`ended`: its result is ready to fetch) or the
+   * stream cannot go on (`fallback`: not served here, refused, cut, or at its end of life; polling takes
+   * over). Gives up after `timeoutMs`, leaving the poll policy to report the timeout. A caller's abort
+   * throws as fetch does.
+   */
+  private async followStatusEvents(
+    queueId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<'ended' | 'fallback'> {
+    if (timeoutMs <= 0) return 'fallback';
+    const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
+    const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const response = await this.fetch(`${this.baseUrl}/v1/status/${encodeURIComponent(queueId)}/events`, {
+        method: 'GET',
+        headers: { ...this.headers, accept: 'text/event-stream', authorization: `Bearer ${this.apiKey}` },
+        signal: both,
+      });
+      const type = response.headers.get('content-type') ?? '';
+      if (response.status !== 200 || !type.startsWith('text/event-stream') || !response.body) {
+        await response.body?.cancel().catch(() => undefined);
+        return 'fallback';
+      }
+      for await (const { event, data } of serverSentEvents(response.body)) {
+        if (event !== 'status') continue;
+        const status = parsed(data);
+        if (isJobStatus(status) && ENDED.has(status.status)) return 'ended';
+      }
+      return 'fallback';
+    } catch {
+      // The network, the timeout or a malformed stream: polling decides. The caller's own abort stands.
+      signal?.throwIfAborted();
+      return 'fallback';
+    }
   }
 
   private async pollUntilDone(
@@ -372,6 +438,9 @@ function* wholeChunks(completion: ChatCompletion, includeUsage: boolean): Genera
   if (includeUsage) yield { ...base, choices: [], usage: completion.usage };
 }
 
+/** The statuses after which a job's result is final. */
+const ENDED = new Set<JobStatusBody['status']>(['completed', 'failed', 'expired']);
+
 function directiveHeaders(options: SubmitOptions): Record<string, string> {
   // Typed by the contract's names so a misspelt header fails to compile instead of being ignored.
   const headers: Partial<Record<HeaderName, string>> = {
@@ -384,6 +453,7 @@ function directiveHeaders(options: SubmitOptions): Record<string, string> {
     'x-fallback-models': options.fallbackModels?.length ? options.fallbackModels.join(',') : undefined,
     'x-callback-url': options.callbackUrl,
     'x-request-id': options.requestId,
+    'x-priority': options.priority,
   };
   return Object.fromEntries(
     Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),

@@ -1,4 +1,4 @@
-import { Caller, ProcessingMode, RemoteProviderId } from '@breakwater/contracts';
+import { Caller, Priority, ProcessingMode, RemoteProviderId } from '@breakwater/contracts';
 import type { OtlpProtocol } from './environment.schema';
 import { ModelAllowList } from './model-glob';
 
@@ -26,6 +26,12 @@ export interface BreakerSettings {
   errorThresholdPercent: number;
   volumeThreshold: number;
   resetTimeoutMs: number;
+}
+
+/** A caller's queue priority: the default of its requests and the highest `x-priority` it may ask for. */
+export interface CallerPriority {
+  priority?: Priority;
+  maxPriority?: Priority;
 }
 
 /**
@@ -74,7 +80,16 @@ export abstract class AppConfig {
     maxEntryBytes: number;
     staleIfErrorSeconds: number;
   };
-  abstract readonly rateLimit: { perMinute: number; globalPerMinute: number };
+  /** The `global*` limits hold for all callers together, across replicas; 0 is none. */
+  abstract readonly rateLimit: {
+    perMinute: number;
+    globalPerMinute: number;
+    globalPerHour: number;
+    /** Requests in flight to providers at once (synchronous requests and queued jobs alike). */
+    globalConcurrency: number;
+    globalTokensPerDay: number;
+    globalCostUsdPerDay: number;
+  };
   abstract readonly resilience: {
     llmTimeoutMs: number;
     requestTimeoutMs: number;
@@ -112,6 +127,8 @@ export abstract class AppConfig {
     file?: string;
     /** Each caller's `processing_mode` by caller id; a caller without one uses queue_if_unavailable. */
     processingModes: ReadonlyMap<string, ProcessingMode>;
+    /** Each caller's `priority` default and `max_priority` ceiling by caller id; absent: normal and high. */
+    priorities: ReadonlyMap<string, CallerPriority>;
     /** Each caller's `models` allow-list by caller id; a caller without one may use every model. */
     allowedModels: ReadonlyMap<string, ModelAllowList>;
   };

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { PROCESSING_MODES, ProcessingMode } from '@breakwater/contracts';
+import { PRIORITIES, PROCESSING_MODES, Priority, ProcessingMode } from '@breakwater/contracts';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -58,6 +58,14 @@ export class CallerEntry {
   @IsOptional()
   @IsIn(PROCESSING_MODES, { message: `processing_mode must be one of ${PROCESSING_MODES.join(', ')}` })
   processing_mode?: ProcessingMode;
+  /** The queue priority of this caller's requests without `x-priority`. */
+  @IsOptional()
+  @IsIn(PRIORITIES, { message: `priority must be one of ${PRIORITIES.join(', ')}` })
+  priority?: Priority;
+  /** The highest `x-priority` this caller may ask for; higher asks are lowered to it. */
+  @IsOptional()
+  @IsIn(PRIORITIES, { message: `max_priority must be one of ${PRIORITIES.join(', ')}` })
+  max_priority?: Priority;
   /** Aliases and `provider/model` names this caller may use, `*` matching any run of characters. */
   @IsOptional()
   @IsArray({ message: 'models must be a list of model names or patterns' })

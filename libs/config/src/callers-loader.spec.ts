@@ -56,6 +56,18 @@ callers:
     expect(callers[1]).toMatchObject({ id: 'ops', role: 'admin', keySha256: 'a'.repeat(64) });
   });
 
+  it('refuses an unknown priority, and a priority above max_priority, naming the path and the fix', () => {
+    expect(refusal([{ id: 'a', key: KEY_A, priority: 'urgent' }]).message).toContain(
+      'callers[0].priority must be one of high, normal, low',
+    );
+    expect(refusal([{ id: 'a', key: KEY_A, max_priority: 'top' }]).message).toContain(
+      'callers[0].max_priority must be one of high, normal, low',
+    );
+    expect(refusal([{ id: 'a', key: KEY_A, priority: 'high', max_priority: 'normal' }]).message).toContain(
+      'callers[0].priority: "high" is above max_priority "normal"; lower priority or raise max_priority',
+    );
+  });
+
   it('reads processing_mode and refuses an unknown one naming its path and the modes', () => {
     const callers = loadCallersFile(
       file('c.json', JSON.stringify([{ id: 'a', key: KEY_A, processing_mode: 'async' }])),

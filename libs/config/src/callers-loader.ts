@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Caller, ProcessingMode } from '@breakwater/contracts';
+import { Caller, PRIORITIES, Priority, ProcessingMode } from '@breakwater/contracts';
 import { CallerEntry, CallersFileDocument } from './callers-file.schema';
 import { ConfigError } from './config.error';
 import { readConfigDocument, validatedDocument } from './config-document';
@@ -7,11 +7,13 @@ import { readConfigDocument, validatedDocument } from './config-document';
 export const DEV_CALLER_KEY = 'dev-key';
 
 /**
- * A caller with what only the gateway's request path reads: its default `x-processing-mode` and its
- * `models` allow-list.
+ * A caller with what only the gateway's request path reads: its default `x-processing-mode`, its queue
+ * `priority` and `max_priority`, and its `models` allow-list.
  */
 export interface ConfiguredCaller extends Caller {
   processingMode?: ProcessingMode;
+  priority?: Priority;
+  maxPriority?: Priority;
   models?: string[];
 }
 
@@ -53,6 +55,12 @@ function toCaller(entry: CallerEntry, where: string): ConfiguredCaller {
   if ((entry.key === undefined) === (entry.key_sha256 === undefined)) {
     throw new ConfigError(`${where}: give exactly one of key or key_sha256`);
   }
+  const { priority, max_priority: maxPriority } = entry;
+  if (priority && maxPriority && PRIORITIES.indexOf(priority) < PRIORITIES.indexOf(maxPriority)) {
+    throw new ConfigError(
+      `${where}.priority: "${priority}" is above max_priority "${maxPriority}"; lower priority or raise max_priority`,
+    );
+  }
   return {
     id: entry.id,
     keySha256: entry.key_sha256?.toLowerCase() ?? sha256Hex(entry.key ?? ''),
@@ -66,6 +74,8 @@ function toCaller(entry: CallerEntry, where: string): ConfiguredCaller {
     },
     webhookSecret: entry.webhook_secret,
     ...(entry.processing_mode ? { processingMode: entry.processing_mode } : {}),
+    ...(priority ? { priority } : {}),
+    ...(maxPriority ? { maxPriority } : {}),
     ...(entry.models ? { models: [...entry.models] } : {}),
   };
 }

@@ -25,6 +25,11 @@ function toBoolean({ obj, key }: { obj: Record<string, unknown>; key: string }):
   return value;
 }
 
+/** The message of a gateway-wide limit that is not a whole number: what to write instead. */
+const WHOLE = (name: string, unit: string) =>
+  `${name} must be a whole number of ${unit}, 0 for no limit (e.g. ${name}=100)`;
+const USD = (name: string) => `${name} must be a number of US dollars, 0 for no limit (e.g. ${name}=100)`;
+
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /** The OTLP protocols whose exporters are installed (OpenTelemetry's names); grpc is not. */
@@ -57,6 +62,18 @@ export class EnvironmentSchema {
   @IsInt() @Min(0) CACHE_STALE_IF_ERROR_SECONDS: number = 0;
   @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE: number = 500;
   @IsInt() @Min(0) GLOBAL_RATE_LIMIT_PER_MINUTE: number = 0;
+  @IsInt({ message: WHOLE('GLOBAL_RATE_LIMIT_PER_HOUR', 'requests per hour') })
+  @Min(0, { message: WHOLE('GLOBAL_RATE_LIMIT_PER_HOUR', 'requests per hour') })
+  GLOBAL_RATE_LIMIT_PER_HOUR: number = 0;
+  @IsInt({ message: WHOLE('GLOBAL_CONCURRENCY', 'requests in flight') })
+  @Min(0, { message: WHOLE('GLOBAL_CONCURRENCY', 'requests in flight') })
+  GLOBAL_CONCURRENCY: number = 0;
+  @IsInt({ message: WHOLE('GLOBAL_TOKENS_PER_DAY', 'tokens per UTC day') })
+  @Min(0, { message: WHOLE('GLOBAL_TOKENS_PER_DAY', 'tokens per UTC day') })
+  GLOBAL_TOKENS_PER_DAY: number = 0;
+  @IsNumber({}, { message: USD('GLOBAL_COST_USD_PER_DAY') })
+  @Min(0, { message: USD('GLOBAL_COST_USD_PER_DAY') })
+  GLOBAL_COST_USD_PER_DAY: number = 0;
   @IsNumber() @Min(0.001) LLM_TIMEOUT_SECONDS: number = 15;
   @IsNumber() @Min(0.001) REQUEST_TIMEOUT_SECONDS: number = 20;
   @IsInt() @Min(1) @Max(20) RETRY_MAX_ATTEMPTS: number = 3;

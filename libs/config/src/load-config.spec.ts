@@ -97,6 +97,55 @@ describe('loadConfig', () => {
     expect(modes.get('constructor')).toBeUndefined();
   });
 
+  it('reads the gateway-wide limits (0: none) and stops on a wrong one, naming it and the fix', () => {
+    expect(loadConfig({}).rateLimit).toEqual({
+      perMinute: 500,
+      globalPerMinute: 0,
+      globalPerHour: 0,
+      globalConcurrency: 0,
+      globalTokensPerDay: 0,
+      globalCostUsdPerDay: 0,
+    });
+    expect(
+      loadConfig({
+        GLOBAL_CONCURRENCY: '100',
+        GLOBAL_RATE_LIMIT_PER_HOUR: '1000',
+        GLOBAL_TOKENS_PER_DAY: '5000000',
+        GLOBAL_COST_USD_PER_DAY: '100.5',
+      }).rateLimit,
+    ).toMatchObject({
+      globalConcurrency: 100,
+      globalPerHour: 1000,
+      globalTokensPerDay: 5000000,
+      globalCostUsdPerDay: 100.5,
+    });
+    expect(() => loadConfig({ GLOBAL_CONCURRENCY: '-1' })).toThrow(
+      'Invalid environment variable GLOBAL_CONCURRENCY: GLOBAL_CONCURRENCY must be a whole number of requests in flight, 0 for no limit (e.g. GLOBAL_CONCURRENCY=100) (got "-1")',
+    );
+    expect(() => loadConfig({ GLOBAL_RATE_LIMIT_PER_HOUR: '1.5' })).toThrow(
+      /GLOBAL_RATE_LIMIT_PER_HOUR must be a whole number of requests per hour/,
+    );
+    expect(() => loadConfig({ GLOBAL_TOKENS_PER_DAY: 'lots' })).toThrow(
+      /GLOBAL_TOKENS_PER_DAY must be a whole number/,
+    );
+    expect(() => loadConfig({ GLOBAL_COST_USD_PER_DAY: '$100' })).toThrow(
+      /GLOBAL_COST_USD_PER_DAY must be a number of US dollars, 0 for no limit/,
+    );
+  });
+
+  it("keeps each caller's priority and max_priority by id", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+    const file = join(dir, 'callers.json');
+    const callers = [
+      { id: 'bulk', key: 'a-long-key-0000-0001', priority: 'low', max_priority: 'normal' },
+      { id: 'plain', key: 'a-long-key-0000-0002' },
+    ];
+    writeFileSync(file, JSON.stringify(callers));
+    const priorities = loadConfig({ CALLERS_FILE: file }).callers.priorities;
+    expect(priorities.get('bulk')).toEqual({ priority: 'low', maxPriority: 'normal' });
+    expect(priorities.has('plain')).toBe(false);
+  });
+
   it('never echoes a key in its message', () => {
     expect(() => loadConfig({ OPENAI_API_KEY: 'x'.repeat(5000) })).toThrow(/OPENAI_API_KEY/);
     expect(() => loadConfig({ OPENAI_API_KEY: 'x'.repeat(5000) })).not.toThrow(/xxxx/);

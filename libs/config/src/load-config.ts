@@ -4,7 +4,7 @@ import { parseEnv } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ProcessingMode, REMOTE_PROVIDER_IDS, RemoteProviderId } from '@breakwater/contracts';
-import { AppConfig, ProviderSettings } from './app-config';
+import { AppConfig, CallerPriority, ProviderSettings } from './app-config';
 import { ConfiguredCaller, devCaller, loadCallersFile } from './callers-loader';
 import { ConfigError } from './config.error';
 import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
@@ -74,7 +74,14 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES,
       staleIfErrorSeconds: env.CACHE_STALE_IF_ERROR_SECONDS,
     },
-    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, globalPerMinute: env.GLOBAL_RATE_LIMIT_PER_MINUTE },
+    rateLimit: {
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      globalPerMinute: env.GLOBAL_RATE_LIMIT_PER_MINUTE,
+      globalPerHour: env.GLOBAL_RATE_LIMIT_PER_HOUR,
+      globalConcurrency: env.GLOBAL_CONCURRENCY,
+      globalTokensPerDay: env.GLOBAL_TOKENS_PER_DAY,
+      globalCostUsdPerDay: env.GLOBAL_COST_USD_PER_DAY,
+    },
     resilience: {
       llmTimeoutMs: Math.round(env.LLM_TIMEOUT_SECONDS * 1000),
       requestTimeoutMs: Math.round(env.REQUEST_TIMEOUT_SECONDS * 1000),
@@ -117,6 +124,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       devCaller: !callers,
       file: env.CALLERS_FILE,
       processingModes: processingModesOf(callers ?? []),
+      priorities: prioritiesOf(callers ?? []),
       allowedModels: allowedModelsOf(callers ?? []),
     },
   };
@@ -136,6 +144,16 @@ function tracesUrlOf(env: EnvironmentSchema): string | undefined {
 function processingModesOf(callers: ConfiguredCaller[]): ReadonlyMap<string, ProcessingMode> {
   return new Map(
     callers.flatMap((caller) => (caller.processingMode ? [[caller.id, caller.processingMode] as const] : [])),
+  );
+}
+
+function prioritiesOf(callers: ConfiguredCaller[]): ReadonlyMap<string, CallerPriority> {
+  return new Map(
+    callers.flatMap((caller) =>
+      caller.priority || caller.maxPriority
+        ? [[caller.id, { priority: caller.priority, maxPriority: caller.maxPriority }] as const]
+        : [],
+    ),
   );
 }
 

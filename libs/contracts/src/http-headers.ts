@@ -14,6 +14,7 @@ export const HEADER = {
   endUser: 'x-end-user',
   callbackUrl: 'x-callback-url',
   idempotencyKey: 'idempotency-key',
+  priority: 'x-priority',
   cache: 'x-cache',
   provider: 'x-provider',
   model: 'x-model',

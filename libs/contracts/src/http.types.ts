@@ -7,6 +7,10 @@
 export const PROCESSING_MODES = ['queue_if_unavailable', 'immediate', 'async'] as const;
 export type ProcessingMode = (typeof PROCESSING_MODES)[number];
 
+/** `x-priority`: the order of a queued request, highest first; `normal` unless the caller says otherwise. */
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
 /** `x-cache-mode`: `bypass` neither reads nor writes, `refresh` writes without reading. */
 export const CACHE_MODES = ['default', 'bypass', 'refresh'] as const;
 export type CacheMode = (typeof CACHE_MODES)[number];

@@ -101,6 +101,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly budgetSpentUsd = new Gauge({
+    name: 'budget_spent_usd',
+    help: 'USD spent today (UTC) by scope: global, or a caller id for callers with a USD budget.',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  readonly budgetLimitUsd = new Gauge({
+    name: 'budget_limit_usd',
+    help: 'The daily USD budget by scope: global, or a caller id for callers with a USD budget.',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueJobs = new Gauge({
     name: 'queue_jobs',
     help: 'Queued LLM jobs by state (waiting, delayed, active, prioritized, local).',

@@ -7,7 +7,7 @@ import { JobQueue } from './job-queue';
 import { EXPIRED_REASON, JobView, LlmJobData, heldOf } from './llm-job';
 import { parseError } from './llm-job.processor';
 import { QueueCapacity } from './queue-capacity';
-import { LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
+import { BULL_PRIORITY, LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
 
 /**
  * How long a count of the queue's depth stands in for a new one while the queue is roomy (under half its
@@ -70,7 +70,11 @@ export class BullJobQueue extends JobQueue {
 
   /** Stores a job whatever the depth: for jobs already accepted elsewhere (the memory queue's hand-over). */
   async store(data: LlmJobData): Promise<void> {
-    await this.queue.add(LLM_JOB, data, { ...this.options, jobId: data.queueId });
+    await this.queue.add(LLM_JOB, data, {
+      ...this.options,
+      jobId: data.queueId,
+      priority: BULL_PRIORITY[data.priority ?? 'normal'],
+    });
   }
 
   async depth(): Promise<number> {
@@ -138,9 +142,10 @@ export class BullJobQueue extends JobQueue {
   }
 
   /**
-   * Jobs ahead of this one. BullMQ pushes new jobs on the left of the wait list and workers take from
-   * the right, so the jobs ahead of a waiting job are those to its right; delayed jobs come after
-   * every waiting one, in the order they become due.
+   * Jobs ahead of this one, in the order workers take them. BullMQ serves its wait list first (new jobs
+   * are pushed on the left and taken from the right, so those ahead of a waiting job are to its right),
+   * then the prioritized set by score (priority, then a counter: first in, first out within one
+   * priority); delayed jobs come after both, in the order they become due.
    */
   private async positionOf(job: Job<LlmJobData, ChatCompletion>, state: string): Promise<number | undefined> {
     const client = await this.queue.client;
@@ -152,13 +157,23 @@ export class BullJobQueue extends JobQueue {
       ]);
       return index === null ? undefined : length - 1 - index;
     }
-    if (state === 'delayed') {
-      const [delayed, waiting] = await Promise.all([
-        client.zrange(this.queue.keys.delayed, 0, -1),
+    if (state === 'prioritized') {
+      // The set is bounded by QUEUE_MAX_SIZE; BullMQ's client offers no ZRANK.
+      const [prioritized, waiting] = await Promise.all([
+        client.zrange(this.queue.keys.prioritized, 0, -1),
         client.llen(this.queue.keys.wait),
       ]);
-      const rank = delayed.indexOf(id);
+      const rank = prioritized.indexOf(id);
       return rank === -1 ? undefined : waiting + rank;
+    }
+    if (state === 'delayed') {
+      const [delayed, waiting, prioritized] = await Promise.all([
+        client.zrange(this.queue.keys.delayed, 0, -1),
+        client.llen(this.queue.keys.wait),
+        client.zcard(this.queue.keys.prioritized),
+      ]);
+      const rank = delayed.indexOf(id);
+      return rank === -1 ? undefined : waiting + prioritized + rank;
     }
     return undefined;
   }

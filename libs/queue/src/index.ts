@@ -1,5 +1,6 @@
 // The queue step: accept work for later (BullMQ while Redis answers, a bounded local queue while it
 // does not), run it with the same provider step as a 200, report status and results, send webhooks.
+export * from './job-status-feed';
 export * from './job-status.store';
 export * from './llm-job';
 export * from './llm-queue.producer';

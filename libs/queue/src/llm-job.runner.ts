@@ -3,6 +3,7 @@ import { BudgetHold, CompletionStep } from '@breakwater/completion';
 import { ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { ATTR, Metrics, SpanKind, Tracing } from '@breakwater/observability';
 import { CircuitOpenError, ModelRoute, ProviderHeldError } from '@breakwater/llm-provider';
+import { Limits } from '@breakwater/rate-limit';
 import { LlmJobData } from './llm-job';
 import { LLM_QUEUE, MIN_WAIT_MS } from './queue.constants';
 
@@ -32,6 +33,8 @@ export type RunOutcome = (
  * handed over. A job that ends without an answer releases that reservation. Both the BullMQ worker and
  * the local queue run jobs here, each run in a consumer span continuing the enqueue's trace context.
  * A run that waits on a provider refusing calls (open breaker, outbound quota) is a log line saying why.
+ * A job holds a GLOBAL_CONCURRENCY slot while it runs, as a synchronous request does, so the limit counts
+ * every call in flight; with none free it waits without an attempt.
  */
 @Injectable()
 export class LlmJobRunner {
@@ -41,6 +44,7 @@ export class LlmJobRunner {
     private readonly completion: CompletionStep,
     private readonly metrics: Metrics,
     private readonly tracing: Tracing,
+    private readonly limits: Limits,
   ) {}
 
   /** `attempt` is the job's attempt this run makes (1 for the first), as its queue counts them. */
@@ -70,6 +74,9 @@ export class LlmJobRunner {
   private async attempt(job: LlmJobData, budget: BudgetHold, attempt: number): Promise<RunOutcome> {
     if (Date.now() >= job.expiresAt) return { kind: 'expired' };
     let routes: ModelRoute[] = [];
+    const slot = await this.limits.globalSlot();
+    if (!slot)
+      return { kind: 'wait', delayMs: MIN_WAIT_MS, reason: 'GLOBAL_CONCURRENCY requests are in flight' };
     try {
       const routing = this.completion.resolve(job.request, job.fallbackModels);
       routes = [routing.route, ...routing.fallbacks];
@@ -90,6 +97,8 @@ export class LlmJobRunner {
       return { kind: 'completed', completion: done.answer.completion };
     } catch (error) {
       return this.sorted(error, job, attempt, routes);
+    } finally {
+      slot.release();
     }
   }
 

@@ -1,5 +1,11 @@
 import { CachePlan } from '@breakwater/cache';
-import { AcceptedBody, ChatCompletion, ChatCompletionRequest, JobStatusBody } from '@breakwater/contracts';
+import {
+  AcceptedBody,
+  ChatCompletion,
+  ChatCompletionRequest,
+  JobStatusBody,
+  Priority,
+} from '@breakwater/contracts';
 import { BudgetReservation } from '@breakwater/rate-limit';
 
 /** Everything a worker needs to answer a queued request exactly as the gateway would have. */
@@ -21,6 +27,11 @@ export interface LlmJobData {
   reservation?: BudgetReservation;
   /** The enqueue span's W3C trace context, which the worker's span continues (absent with tracing off). */
   traceparent?: string;
+  /**
+   * The order it drains in, higher first and first in, first out within one priority. Given by the
+   * request (`x-priority`), resolved by the producer against the caller's default and ceiling.
+   */
+  priority?: Priority;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { AcceptedBody, GatewayError } from '@breakwater/contracts';
+import { AcceptedBody, GatewayError, PRIORITIES, Priority } from '@breakwater/contracts';
 import { ReadinessGate } from '@breakwater/health';
 import { ATTR, Metrics, SpanKind, Tracing } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
@@ -71,6 +71,7 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
     const createdAt = Date.now();
     const data: LlmJobData = {
       ...job,
+      priority: this.priorityOf(job.callerId, job.priority),
       queueId: randomUUID(),
       createdAt,
       expiresAt: createdAt + this.config.queue.requestTtlSeconds * 1000,
@@ -80,6 +81,18 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
       () => this.accept(this.durable, data),
       () => this.accept(this.memory, data),
     );
+  }
+
+  /**
+   * The priority a job drains at: the one asked for (`x-priority`), else the caller's `priority`, else
+   * normal; never above the caller's `max_priority` (a higher ask is lowered to it, not refused).
+   */
+  private priorityOf(callerId: string, asked: Priority | undefined): Priority {
+    const own = this.config.callers.priorities.get(callerId);
+    const wanted = asked ?? own?.priority ?? 'normal';
+    const ceiling = own?.maxPriority ?? 'high';
+    // PRIORITIES runs from the highest: a smaller index is a higher priority.
+    return PRIORITIES.indexOf(wanted) < PRIORITIES.indexOf(ceiling) ? ceiling : wanted;
   }
 
   /** The readiness gate: with Redis down, the memory queue at its high watermark refuses all queued work. */

@@ -9,7 +9,7 @@ import { JobQueue } from './job-queue';
 import { JobView, LlmJobData } from './llm-job';
 import { LlmJobRunner, RunOutcome } from './llm-job.runner';
 import { QueueCapacity } from './queue-capacity';
-import { llmJobOptions } from './queue.constants';
+import { BULL_PRIORITY, llmJobOptions } from './queue.constants';
 
 /**
  * What the finished results of the local queue may hold: each finished job is charged its result's
@@ -169,11 +169,17 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
   }
 
   private positionOf(target: LocalJob): number {
-    let ahead = 0;
-    for (const job of this.jobs.values()) {
-      if (job.state === 'queued' && job.data.createdAt < target.data.createdAt) ahead++;
-    }
-    return ahead;
+    return this.inDrainOrder()
+      .filter((job) => job.state === 'queued')
+      .indexOf(target);
+  }
+
+  /**
+   * The jobs in the order they are taken: by priority as BullMQ ranks it, first in, first out within one
+   * (a stable sort of the Map's insertion order). At most QUEUE_MAX_SIZE of them.
+   */
+  private inDrainOrder(): LocalJob[] {
+    return [...this.jobs.values()].sort((a, b) => rankOf(a) - rankOf(b));
   }
 
   private pump(): void {
@@ -181,7 +187,7 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
     clearTimeout(this.timer);
     const now = Date.now();
     let next = Infinity;
-    for (const job of this.jobs.values()) {
+    for (const job of this.inDrainOrder()) {
       if (job.state !== 'queued') continue;
       if (job.notBefore > now) {
         next = Math.min(next, job.notBefore);
@@ -197,9 +203,11 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
     this.active++;
     job.state = 'processing';
     job.updatedAt = Date.now();
+    this.events.changed(job.data.queueId);
     const outcome = await this.runner.run(job.data, job.attempts + 1);
     this.active--;
     this.settle(job, outcome);
+    this.events.changed(job.data.queueId);
     this.metrics.queueJobs.set({ state: 'local' }, this.jobs.size);
     this.pump();
   }
@@ -247,6 +255,10 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
       outcome.kind === 'retry' ? { kind: 'failed', error: outcome.error } : outcome,
     );
   }
+}
+
+function rankOf(job: LocalJob): number {
+  return BULL_PRIORITY[job.data.priority ?? 'normal'];
 }
 
 function recordOf(job: LocalJob): JobRecord {

@@ -1,5 +1,6 @@
 import { JobsOptions } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
+import { Priority } from '@breakwater/contracts';
 
 /** BullMQ queue names (no `:`, as BullMQ requires). */
 export const LLM_QUEUE = 'bw-llm';
@@ -29,6 +30,12 @@ export const WEBHOOK_ATTEMPTS = 8;
 export const WEBHOOK_BACKOFF_MS = 1_000;
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const WEBHOOK_CONCURRENCY = 20;
+
+/**
+ * BullMQ's priority of each `x-priority` (1 is the highest). Every job has one: BullMQ serves jobs without
+ * a priority (0) before all prioritized ones, which would put them ahead of `high`.
+ */
+export const BULL_PRIORITY: Record<Priority, number> = { high: 1, normal: 2, low: 3 };
 
 /** How a job waits for an open breaker when the breaker gives no better figure. */
 export const MIN_WAIT_MS = 1_000;

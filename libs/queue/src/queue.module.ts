@@ -3,9 +3,11 @@ import { BullModule } from '@nestjs/bullmq';
 import { AppConfig } from '@breakwater/config';
 import { CompletionModule } from '@breakwater/completion';
 import { ReadinessGate } from '@breakwater/health';
+import { RateLimitModule } from '@breakwater/rate-limit';
 import { bullConnection } from './bull-connection';
 import { BullJobQueue } from './bull-job-queue';
 import { JobEvents } from './job-events';
+import { JobStatusFeed } from './job-status-feed';
 import { JobStatusStore } from './job-status.store';
 import { LlmJobProcessor } from './llm-job.processor';
 import { LlmJobRunner } from './llm-job.runner';
@@ -62,7 +64,7 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      imports: [CompletionModule, ...connections, producers],
+      imports: [CompletionModule, RateLimitModule, ...connections, producers],
       providers: [
         JobEvents,
         LlmJobRunner,
@@ -70,6 +72,7 @@ export class QueueModule {
         MemoryJobQueue,
         LlmQueueProducer,
         JobStatusStore,
+        JobStatusFeed,
         { provide: HostResolver, useClass: DnsHostResolver },
         WebhookTargets,
         WebhookSender,
@@ -77,7 +80,7 @@ export class QueueModule {
         { provide: ReadinessGate, useExisting: LlmQueueProducer },
         ...workers,
       ],
-      exports: [LlmQueueProducer, JobStatusStore, WebhookTargets, producers],
+      exports: [LlmQueueProducer, JobStatusStore, JobStatusFeed, WebhookTargets, producers],
     };
   }
 }

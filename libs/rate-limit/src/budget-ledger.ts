@@ -5,20 +5,22 @@ import { AppConfig } from '@breakwater/config';
 import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { BudgetRefusal, DayBudget } from './budget-rule';
 import { MemoryBudgetLedger } from './memory-budget-ledger';
-import { budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
+import { GLOBAL_SUBJECT, budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
 /**
  * Serialisable: what a request reserved against the day's budgets. It travels with a queued job so that
  * any process can settle it. `id` names the reservation in the ledger; `store` says where it was taken
- * (`memory`: in the admitting process, while Redis was down). The reservation covers the caller and,
- * when the request named one, its end user.
+ * (`memory`: in the admitting process, while Redis was down). The reservation covers the caller, its end
+ * user when the request named one, and the gateway-wide budget when one is set (`global`).
  */
 export interface BudgetReservation {
   id: string;
   store: 'redis' | 'memory';
   callerId: string;
   endUser?: string;
+  /** Reserved against GLOBAL_TOKENS_PER_DAY / GLOBAL_COST_USD_PER_DAY as well. */
+  global?: boolean;
   /** The UTC day it counts against, `2025-11-23`; its spend counts there too, even if settled later. */
   day: string;
   tokens: number;
@@ -63,7 +65,7 @@ export class BudgetLedger {
   }
 
   /**
-   * Admits against `budgets` (one per subject of `request`: the caller, then its end user) and reserves
+   * Admits against `budgets` (one per subject of `request`: the caller, its end user, the gateway) and reserves
    * `tokens` and `costUsd` in all of them at once, or in none.
    */
   async reserve(
@@ -142,6 +144,23 @@ export class BudgetLedger {
     }, spendHere);
   }
 
+  /**
+   * The USD spent today (settled, not reserved) by each of `subjects` (caller ids or GLOBAL_SUBJECT), as
+   * Redis holds it; undefined while Redis cannot answer.
+   */
+  async spentUsd(subjects: readonly string[], day: string): Promise<number[] | undefined> {
+    if (subjects.length === 0) return [];
+    return this.redis.sharedOr(
+      async (client) => {
+        const pipeline = client.pipeline();
+        for (const subject of subjects) pipeline.hget(budgetKey(day, subject), 'spent_cost');
+        const replies = await execOrThrow(pipeline);
+        return replies.map((reply) => Number(reply ?? 0) || 0);
+      },
+      () => undefined,
+    );
+  }
+
   /** Writes spend settled in memory during an outage into Redis; on failure it stays for the next return. */
   async flushMemorySpend(): Promise<void> {
     const pending = this.memory.takeSpend();
@@ -177,9 +196,10 @@ export class BudgetLedger {
   }
 }
 
-/** The budget subjects of a reservation, caller first: the same in reserve() and settle(). */
-function subjectsOf(reservation: Pick<BudgetReservation, 'callerId' | 'endUser'>): string[] {
+/** The budget subjects of a reservation, caller first, gateway last: the same in reserve() and settle(). */
+function subjectsOf(reservation: Pick<BudgetReservation, 'callerId' | 'endUser' | 'global'>): string[] {
   const subjects = [subjectOf(reservation.callerId)];
   if (reservation.endUser !== undefined) subjects.push(subjectOf(reservation.callerId, reservation.endUser));
+  if (reservation.global) subjects.push(GLOBAL_SUBJECT);
   return subjects;
 }

@@ -306,3 +306,93 @@ describe('Limits.estimate', () => {
     expect(env.limits.estimate(usd(), undefined, request, dear, [mini])).toEqual(estimate);
   });
 });
+
+describe('Limits: the gateway-wide limits', () => {
+  function setUpGlobal(env: Record<string, string>) {
+    const config = testConfig({ RATE_LIMIT_PER_MINUTE: '0', ...env });
+    const redis = new RedisConnections(config);
+    const metrics = new Metrics();
+    const limits = new Limits(
+      config,
+      new WindowLimiters(redis),
+      new ConcurrencySlots(redis, config),
+      new BudgetLedger(redis, config),
+      metrics,
+      new Pricing(config, metrics),
+    );
+    return { limits, metrics, close: () => redis.onApplicationShutdown() };
+  }
+  let env: ReturnType<typeof setUpGlobal>;
+  afterEach(() => env.close());
+
+  it('holds GLOBAL_CONCURRENCY over all callers, queueing the overflow only when asked, and shares it with jobs', async () => {
+    env = setUpGlobal({ GLOBAL_CONCURRENCY: '2' });
+    const first = await env.limits.admit(callerOf('a'), undefined, SMALL, () => undefined);
+    const job = await env.limits.globalSlot();
+    expect(job).toBeDefined();
+    expect(await env.limits.globalSlot()).toBeUndefined();
+    const refusal = await refusalOf(env.limits.admit(callerOf('b'), undefined, SMALL, () => undefined));
+    expect(refusal).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(refusal.message).toContain('scope global');
+    expect(await rejections(env.metrics, 'global')).toBe(1);
+
+    const queued = await env.limits.admit(callerOf('b'), undefined, SMALL, () => undefined, {
+      queueWhenSaturated: true,
+    });
+    expect(queued.saturated).toContain('scope global');
+    expect(await rejections(env.metrics, 'global')).toBe(1);
+
+    job?.release();
+    job?.release();
+    const freed = await env.limits.admit(callerOf('c'), undefined, SMALL, () => undefined, {
+      queueWhenSaturated: true,
+    });
+    expect(freed.saturated).toBeUndefined();
+    first.release();
+    freed.release();
+  });
+
+  it('does not queue a request that something besides GLOBAL_CONCURRENCY refuses', async () => {
+    env = setUpGlobal({ GLOBAL_CONCURRENCY: '1' });
+    const held = await env.limits.admit(callerOf('a'), undefined, SMALL, () => undefined);
+    const own = callerOf('own', { concurrency: 1, per_minute: 1 });
+    await env.limits.admit(own, undefined, SMALL, () => undefined, { queueWhenSaturated: true });
+    await expect(
+      env.limits.admit(own, undefined, SMALL, () => undefined, { queueWhenSaturated: true }),
+    ).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    held.release();
+  });
+
+  it('counts GLOBAL_RATE_LIMIT_PER_HOUR over all callers', async () => {
+    env = setUpGlobal({ GLOBAL_RATE_LIMIT_PER_HOUR: '2' });
+    await env.limits.admit(callerOf('a'), undefined, SMALL, () => undefined);
+    const second = await env.limits.admit(callerOf('b'), undefined, SMALL, () => undefined);
+    expect(second.headers['x-ratelimit-remaining']).toBe('0');
+    const refusal = await refusalOf(env.limits.admit(callerOf('c'), undefined, SMALL, () => undefined));
+    expect(refusal.message).toContain('2 requests per hour for all callers together');
+    expect(refusal.retryAfterSeconds).toBeGreaterThan(3000);
+  });
+
+  it('reserves and settles GLOBAL_TOKENS_PER_DAY across callers, refusing with scope global', async () => {
+    env = setUpGlobal({ GLOBAL_TOKENS_PER_DAY: '30' });
+    const first = await env.limits.admit(callerOf('a'), undefined, SMALL, () => undefined);
+    expect(first.reservation).toMatchObject({ global: true, tokens: 10 });
+    await first.settle({ tokens: 18, costUsd: 0 });
+    const second = await env.limits.admit(callerOf('b'), 'alice', SMALL, () => undefined);
+    await second.settle({ tokens: 18, costUsd: 0 });
+    const refusal = await refusalOf(env.limits.admit(callerOf('c'), undefined, SMALL, () => undefined));
+    expect(refusal).toMatchObject({ code: 'BUDGET_EXCEEDED', status: 429 });
+    expect(refusal.message).toContain('all callers together (scope global');
+    expect(refusal.retryAfterSeconds).toBe(secondsUntilUtcMidnight(Date.now()));
+    expect(await rejections(env.metrics, 'global')).toBe(1);
+    expect(await rejections(env.metrics, 'budget')).toBe(0);
+  });
+
+  it('requires a price while GLOBAL_COST_USD_PER_DAY judges every request', () => {
+    env = setUpGlobal({ GLOBAL_COST_USD_PER_DAY: '100' });
+    const request = { model: 'x', messages: [{ role: 'user' as const, content: 'hi' }] };
+    expect(() =>
+      env.limits.estimate(callerOf('a'), undefined, request, { provider: 'openai', model: 'not-priced-x' }),
+    ).toThrow(expect.objectContaining({ param: 'model' }));
+  });
+});

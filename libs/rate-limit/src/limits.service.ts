@@ -17,7 +17,7 @@ import {
   retryAfterOf,
   tightestWindow,
 } from './rate-limit-headers';
-import { subjectOf } from './rate-limit-keys';
+import { GLOBAL_SUBJECT, subjectOf } from './rate-limit-keys';
 import { WindowLimiters, WindowName, WindowSpec } from './window-limiters';
 
 /** A model a request may be answered by (the model asked for, or a fallback), as resolved. */
@@ -43,6 +43,23 @@ export interface Admission {
    * settle() and cancel() no-ops: whoever runs the job settles it with Limits.settle().
    */
   handOver(): BudgetReservation | undefined;
+  /**
+   * Set when the request was admitted without a slot because GLOBAL_CONCURRENCY was full (and only that
+   * refused it), which admit() allows only when asked (`queueWhenSaturated`): the request is to be queued,
+   * not sent to a provider now. Its windows and budget reservation are held as for any admitted request.
+   */
+  saturated?: string;
+}
+
+/** How admit() treats a request refused only by GLOBAL_CONCURRENCY. */
+export interface AdmitOptions {
+  /** Admit it without a slot, `saturated`, so the request path queues it (queue_if_unavailable, async). */
+  queueWhenSaturated?: boolean;
+}
+
+/** A slot of GLOBAL_CONCURRENCY held by a queued job's run; release() is idempotent. */
+export interface GlobalSlot {
+  release(): void;
 }
 
 /** The `scope` label of rate_limit_rejections_total. */
@@ -52,6 +69,8 @@ interface Refusal {
   scope: RejectionScope;
   retryAfterSeconds: number;
   error: GatewayError;
+  /** Refused by GLOBAL_CONCURRENCY alone so far: the one refusal a request may be queued on. */
+  saturation?: boolean;
 }
 
 /** While only requests in flight hold a budget, they may settle for less: try again shortly. */
@@ -67,7 +86,9 @@ const PER_WINDOW: [keyof CallerLimits, WindowName][] = [
 
 /**
  * The limits step of the request path: request windows (caller, end user, global), concurrency slots and
- * day budgets, all decided before any provider work, so a refused request never reaches a provider.
+ * day budgets (caller, end user, global), all decided before any provider work, so a refused request never
+ * reaches a provider. The global limits (GLOBAL_*) are one more subject in the same stores, so they are shared
+ * by every replica exactly as a caller's are; a refusal by one of them has scope `global`.
  *
  * The three stores are asked in parallel (one round trip of latency). If any refuses, what the others
  * granted is given back before answering: the windows' counts, the slots and the reservation. A refused
@@ -128,11 +149,12 @@ export class Limits {
     endUser: string | undefined,
     estimate: SpendEstimate,
     onHeaders: (headers: RateLimitHeaders) => void,
+    options: AdmitOptions = {},
   ): Promise<Admission> {
     const now = Date.now();
     const windowSpecs = this.windowsOf(caller, endUser);
-    const slotSpecs = slotsOf(caller, endUser);
-    const budgets = budgetsOf(caller, endUser);
+    const slotSpecs = this.slotsOf(caller, endUser);
+    const budgets = this.budgetsOf(caller, endUser);
     const [states, slots, budget] = await Promise.all([
       this.windows.consume(windowSpecs),
       slotSpecs.length > 0 ? this.slots.acquire(slotSpecs, now) : undefined,
@@ -142,6 +164,7 @@ export class Limits {
               id: randomUUID(),
               callerId: caller.id,
               ...(endUser !== undefined ? { endUser } : {}),
+              ...(this.globalBudget() ? { global: true } : {}),
               day: utcDay(now),
               tokens: Math.max(0, Math.round(estimate.tokens)),
               costUsd: Math.max(0, estimate.costUsd),
@@ -153,15 +176,18 @@ export class Limits {
     ]);
     const held = slots && 'held' in slots ? slots.held : undefined;
     const reservation = budget && 'reservation' in budget ? budget.reservation : undefined;
-    const refusal = longestRefusal([
+    const refusals = [
       budget && 'refused' in budget ? budgetRefusalOf(budget.refused, caller, endUser, now) : undefined,
       windowRefusalOf(states, caller, endUser),
       slots && 'refused' in slots ? concurrencyRefusalOf(slots.refused, caller, endUser) : undefined,
-    ]);
-    if (!refusal) {
+    ].filter((candidate) => candidate !== undefined);
+    const refusal = longestRefusal(refusals);
+    const saturated = refusals.length === 1 && refusal?.saturation && options.queueWhenSaturated;
+    if (!refusal || saturated) {
       const headers = headersOf(tightestWindow(states));
       onHeaders(headers);
-      return this.admissionOf(headers, held, reservation);
+      const admission = this.admissionOf(headers, held, reservation);
+      return refusal ? { ...admission, saturated: refusal.error.message } : admission;
     }
     await Promise.all([
       this.windows.refund(windowSpecs),
@@ -171,6 +197,25 @@ export class Limits {
     onHeaders(headersOf(tightestWindow(refunded(states))));
     this.metrics.rateLimitRejections.inc({ scope: refusal.scope });
     throw refusal.error;
+  }
+
+  /**
+   * A slot of GLOBAL_CONCURRENCY for a queued job about to call a provider, or undefined when all are
+   * taken (the job waits and tries again). Without GLOBAL_CONCURRENCY every job gets one that holds nothing.
+   */
+  async globalSlot(now = Date.now()): Promise<GlobalSlot | undefined> {
+    const limit = this.config.rateLimit.globalConcurrency;
+    if (limit === 0) return { release: noop };
+    const outcome = await this.slots.acquire([{ subject: GLOBAL_SUBJECT, limit }], now);
+    if ('refused' in outcome) return undefined;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        void this.slots.release(outcome.held);
+      },
+    };
   }
 
   /** Replaces the reservation with the real spend (tokens = prompt + completion). Works from any process; a repeat does nothing. */
@@ -227,11 +272,38 @@ export class Limits {
 
   /**
    * Whether a USD budget judges a request of `caller` (and `endUser`): the caller's own, or its end
-   * user's when the request names one (without `x-end-user` no end-user budget applies). A gateway-wide
-   * USD budget joins here.
+   * user's when the request names one (without `x-end-user` no end-user budget applies), or the gateway's.
    */
   private usdBudgetApplies(caller: Caller, endUser: string | undefined): boolean {
-    return budgetsOf(caller, endUser)?.some((budget) => budget.costUsd !== undefined) ?? false;
+    return this.budgetsOf(caller, endUser)?.some((budget) => budget.costUsd !== undefined) ?? false;
+  }
+
+  /** GLOBAL_TOKENS_PER_DAY and GLOBAL_COST_USD_PER_DAY as a day budget, or undefined when neither is set. */
+  private globalBudget(): DayBudget | undefined {
+    const { globalTokensPerDay, globalCostUsdPerDay } = this.config.rateLimit;
+    if (globalTokensPerDay === 0 && globalCostUsdPerDay === 0) return undefined;
+    return {
+      ...(globalTokensPerDay > 0 ? { tokens: globalTokensPerDay } : {}),
+      ...(globalCostUsdPerDay > 0 ? { costUsd: globalCostUsdPerDay } : {}),
+    };
+  }
+
+  /**
+   * The day budgets in the ledger's subject order (caller, end user when named, gateway when set; see
+   * BudgetReservation), or undefined when none of them has one.
+   */
+  private budgetsOf(caller: Caller, endUser: string | undefined): DayBudget[] | undefined {
+    const own = callerBudgetsOf(caller, endUser);
+    const global = this.globalBudget();
+    if (!global) return own;
+    return [...(own ?? [budgetOf(caller.limits), ...(endUser !== undefined ? [{}] : [])]), global];
+  }
+
+  private slotsOf(caller: Caller, endUser: string | undefined): SlotSpec[] {
+    const specs = callerSlotsOf(caller, endUser);
+    const global = this.config.rateLimit.globalConcurrency;
+    if (global > 0) specs.push({ subject: GLOBAL_SUBJECT, limit: global });
+    return specs;
   }
 
   private windowsOf(caller: Caller, endUser: string | undefined): WindowSpec[] {
@@ -249,13 +321,15 @@ export class Limits {
         specs.push({ scope: 'end_user', window, limit: endUserLimit, key: subjectOf(caller.id, endUser) });
       }
     }
-    const global = this.config.rateLimit.globalPerMinute;
-    if (global > 0) specs.push({ scope: 'global', window: 'minute', limit: global, key: 'all' });
+    const { globalPerMinute, globalPerHour } = this.config.rateLimit;
+    if (globalPerMinute > 0)
+      specs.push({ scope: 'global', window: 'minute', limit: globalPerMinute, key: 'all' });
+    if (globalPerHour > 0) specs.push({ scope: 'global', window: 'hour', limit: globalPerHour, key: 'all' });
     return specs;
   }
 }
 
-function slotsOf(caller: Caller, endUser: string | undefined): SlotSpec[] {
+function callerSlotsOf(caller: Caller, endUser: string | undefined): SlotSpec[] {
   const specs: SlotSpec[] = [];
   if (caller.limits.concurrency !== undefined) {
     specs.push({ subject: subjectOf(caller.id), limit: caller.limits.concurrency });
@@ -267,7 +341,7 @@ function slotsOf(caller: Caller, endUser: string | undefined): SlotSpec[] {
 }
 
 /** The day budgets of the caller and (when named) its end user, or undefined when neither has one. */
-function budgetsOf(caller: Caller, endUser: string | undefined): DayBudget[] | undefined {
+function callerBudgetsOf(caller: Caller, endUser: string | undefined): DayBudget[] | undefined {
   const callerBudget = budgetOf(caller.limits);
   const endUserBudget = endUser !== undefined ? budgetOf(caller.endUserLimits) : {};
   const none = (budget: DayBudget) => budget.tokens === undefined && budget.costUsd === undefined;
@@ -291,8 +365,11 @@ function budgetHolderOf(caller: Caller, endUser: string | undefined): string {
   return `caller "${caller.id}"`;
 }
 
+/** How a refusal names the gateway-wide limits: the `global` scope, for a person. */
+const GLOBAL_WHO = 'all callers together (scope global: the gateway-wide limit)';
+
 function whoOf(scope: string, caller: Caller, endUser: string | undefined): string {
-  if (scope === 'global') return 'all callers together (the gateway-wide limit)';
+  if (scope === 'global') return GLOBAL_WHO;
   if (scope === 'end_user') return `end user "${endUser}" of caller "${caller.id}"`;
   return `caller "${caller.id}"`;
 }
@@ -314,14 +391,16 @@ function budgetRefusalOf(
   now: number,
 ): Refusal {
   const { index, refusal } = refused;
-  const who = index === 0 ? `caller "${caller.id}"` : `end user "${endUser}"`;
+  // The ledger's subject order: caller, end user when named, the gateway last.
+  const global = index === (endUser !== undefined ? 2 : 1);
+  const who = global ? GLOBAL_WHO : index === 0 ? `caller "${caller.id}"` : `end user "${endUser}"`;
   const what = refusal.kind === 'tokens' ? 'token' : 'cost (USD)';
   const retryAfterSeconds = refusal.spent ? secondsUntilUtcMidnight(now) : IN_FLIGHT_RETRY_SECONDS;
   const message = refusal.spent
     ? `the daily ${what} budget of ${who} is spent; it renews at 00:00 UTC`
     : `the daily ${what} budget of ${who} is held by requests in flight; retry when they finish`;
   return {
-    scope: 'budget',
+    scope: global ? 'global' : 'budget',
     retryAfterSeconds,
     error: new GatewayError('BUDGET_EXCEEDED', message, { retryAfterSeconds }),
   };
@@ -344,9 +423,15 @@ function windowRefusalOf(
 }
 
 function concurrencyRefusalOf(refused: SlotSpec, caller: Caller, endUser: string | undefined): Refusal {
-  const who = refused.subject === caller.id ? `caller "${caller.id}"` : `end user "${endUser}"`;
+  const global = refused.subject === GLOBAL_SUBJECT;
+  const who = global
+    ? GLOBAL_WHO
+    : refused.subject === caller.id
+      ? `caller "${caller.id}"`
+      : `end user "${endUser}"`;
   return {
-    scope: 'concurrency',
+    scope: global ? 'global' : 'concurrency',
+    saturation: global,
     retryAfterSeconds: CONCURRENCY_RETRY_SECONDS,
     error: new GatewayError(
       'RATE_LIMITED',
@@ -357,3 +442,5 @@ function concurrencyRefusalOf(refused: SlotSpec, caller: Caller, endUser: string
     ),
   };
 }
+
+function noop(): void {}

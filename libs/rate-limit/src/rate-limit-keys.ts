@@ -10,6 +10,12 @@ export function windowKey(scope: string, window: string, key: string): string {
   return `${KEY_PREFIX}:win:${scope}:${window}:${key}`;
 }
 
+/**
+ * The subject of the gateway-wide limits (all callers together): `@` is in no caller id, and an end
+ * user's subject always starts with its caller's id, so no caller or end user can be named like it.
+ */
+export const GLOBAL_SUBJECT = '@all';
+
 /** The subject of a limit: the caller, or one end user of it. */
 export function subjectOf(callerId: string, endUser?: string): string {
   return endUser === undefined ? callerId : `${callerId}:${endUser}`;

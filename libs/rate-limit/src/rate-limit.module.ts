@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LlmProviderModule } from '@breakwater/llm-provider';
+import { BudgetGauges } from './budget-gauges';
 import { BudgetLedger } from './budget-ledger';
 import { ConcurrencySlots } from './concurrency-slots';
 import { Limits } from './limits.service';
@@ -12,7 +13,7 @@ import { WindowLimiters } from './window-limiters';
  */
 @Module({
   imports: [LlmProviderModule],
-  providers: [WindowLimiters, ConcurrencySlots, BudgetLedger, Limits, OutboundLimits],
+  providers: [WindowLimiters, ConcurrencySlots, BudgetLedger, BudgetGauges, Limits, OutboundLimits],
   exports: [Limits, OutboundLimits],
 })
 export class RateLimitModule {}

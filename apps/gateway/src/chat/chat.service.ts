@@ -160,7 +160,9 @@ export class ChatService {
     const { route, fallbacks } = routing;
     const estimate = this.limits.estimate(caller, directives.endUser, request, route, fallbacks);
     const admission = await this.tracing.span('limits', SpanKind.INTERNAL, {}, () =>
-      this.limits.admit(caller, directives.endUser, estimate, context.onRateLimit ?? noop),
+      this.limits.admit(caller, directives.endUser, estimate, context.onRateLimit ?? noop, {
+        queueWhenSaturated: directives.processingMode !== 'immediate',
+      }),
     );
     let streaming = false;
     try {
@@ -170,6 +172,8 @@ export class ChatService {
       if (directives.processingMode === 'async') {
         return await this.enqueue(step, 'async mode: queued as requested', ASYNC_POLL_SECONDS);
       }
+      // GLOBAL_CONCURRENCY is full (and nothing else refused): the queue smooths the burst.
+      if (admission.saturated) return await this.enqueue(step, admission.saturated, ASYNC_POLL_SECONDS);
       try {
         if (!request.stream) return await this.answer(step);
         const outcome = await this.answerStreamed(step);
@@ -300,6 +304,7 @@ export class ChatService {
       reason,
       cachePlan: step.plan,
       reservation: step.admission.handOver(),
+      priority: step.directives.priority,
     });
     return { kind: 'queued', accepted, retryAfterSeconds, errorCode };
   }

@@ -83,3 +83,15 @@ describe("directivesOf: the caller's processing_mode", () => {
     expect(directivesOf({ 'x-processing-mode': 'async' }, 'immediate').processingMode).toBe('async');
   });
 });
+
+describe('directivesOf: x-priority', () => {
+  it('reads high, normal and low (any case), and leaves it unset when absent', () => {
+    expect(directivesOf({ 'x-priority': 'High' }).priority).toBe('high');
+    expect(directivesOf({ 'x-priority': ' low ' }).priority).toBe('low');
+    expect(directivesOf({}).priority).toBeUndefined();
+  });
+
+  it.each(['urgent', '1', 'high,low'])('refuses %p, naming the header', (value) => {
+    expect(paramOf({ 'x-priority': value })).toBe('x-priority');
+  });
+});

@@ -3,7 +3,9 @@ import {
   GatewayError,
   HEADER,
   HeaderRecord,
+  PRIORITIES,
   PROCESSING_MODES,
+  Priority,
   ProcessingMode,
   headerOf,
 } from '@breakwater/contracts';
@@ -23,6 +25,8 @@ export interface RequestDirectives {
   cache: CacheDirectives;
   /** `x-end-user`: the caller's end_user_limits apply to it. */
   endUser?: string;
+  /** `x-priority` as asked; the queue applies the caller's `priority` default and `max_priority` ceiling. */
+  priority?: Priority;
 }
 
 const MAX_FALLBACKS = 5;
@@ -72,6 +76,10 @@ export function directivesOf(
       `idempotency-key is longer than ${MAX_IDEMPOTENCY_KEY} characters`,
     );
   }
+  const priority = headerOf(headers, HEADER.priority)?.trim().toLowerCase() || undefined;
+  if (priority !== undefined && !(PRIORITIES as readonly string[]).includes(priority)) {
+    throw GatewayError.invalid(HEADER.priority, `x-priority must be one of ${PRIORITIES.join(', ')}`);
+  }
   return {
     processingMode: mode as ProcessingMode,
     fallbackModels,
@@ -79,5 +87,6 @@ export function directivesOf(
     idempotencyKey,
     cache: cacheDirectivesOf(headers),
     endUser: endUserOf(headers),
+    ...(priority !== undefined ? { priority: priority as Priority } : {}),
   };
 }

@@ -17,6 +17,7 @@ import {
   ERROR_CODES,
   ErrorCode,
   JobStatus,
+  PRIORITIES,
   PROCESSING_MODES,
   PROVIDER_IDS,
 } from '@breakwater/contracts';
@@ -510,6 +511,19 @@ export function ApiStreamableAnswer(
 }
 
 /**
+ * The 200 of an event stream: `text/event-stream` described in words (OpenAPI 3.0 has no schema for a stream
+ * of events), with the headers of every authenticated `/v1` answer.
+ */
+export function ApiEventStream(description: string): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: 200,
+    description,
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+    headers: headersOf(RATE_LIMIT_HEADERS),
+  });
+}
+
+/**
  * The error answers an operation can give, one response per status, each with the ErrorBody schema and
  * one example per code (its key is the code), so a reader sees which codes a status carries.
  */
@@ -603,6 +617,12 @@ export function ApiCompletionHeaders({ idempotent }: { idempotent: boolean }): M
       name: 'x-fallback-models',
       description: 'Comma list of up to 5 `provider/model`, tried in order when the first is unavailable.',
       schema: { type: 'string' },
+    },
+    {
+      name: 'x-priority',
+      description:
+        "Order of a queued request: high, normal, low; FIFO within one. Absent: the caller's priority, else normal. Capped by the caller's max_priority.",
+      schema: { type: 'string', enum: [...PRIORITIES], default: 'normal' },
     },
     {
       name: 'x-end-user',
