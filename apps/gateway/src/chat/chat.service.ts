@@ -16,7 +16,7 @@ import { LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { ModelAccess } from '../models/model-access';
 import { RequestDirectives } from './request-directives';
-import { SseBody } from './sse-body';
+import { SseBody, StreamBody } from './sse-body';
 
 /** A whole answer, or the 202 of a queued request. */
 export type WholeOutcome =
@@ -55,6 +55,8 @@ export interface RequestContext {
   onRateLimit?: (headers: RateLimitHeaders) => void;
   /** Told how a streamed answer ended (after its last event was written). */
   onStreamEnd?: (end: StreamEnd) => void;
+  /** The body a streamed answer is written into; absent: chat chunks (SseBody). */
+  streamBody?: () => StreamBody;
 }
 
 /** One request on its way: what every step needs, resolved once. */
@@ -195,7 +197,7 @@ export class ChatService {
    */
   private async answerStreamed(step: Step): Promise<ChatOutcome> {
     const { context, request } = step;
-    const body = new SseBody(request.stream_options?.include_usage === true, context.requestId);
+    const body = streamBodyOf(request, context);
     let started!: (answering: { provider: string; model: string }) => void;
     const start = new Promise<{ provider: string; model: string }>((resolve) => (started = resolve));
     const streamed = this.completion.stream(this.work(step), {
@@ -219,7 +221,7 @@ export class ChatService {
   private async endLive(
     step: Step,
     streamed: Promise<StreamedCompletion>,
-    body: SseBody,
+    body: StreamBody,
   ): Promise<ChatCompletion | undefined> {
     try {
       const done = await streamed;
@@ -305,6 +307,12 @@ async function released(admission: Admission): Promise<void> {
   await admission.cancel();
 }
 
+function streamBodyOf(request: ChatCompletionRequest, context: RequestContext): StreamBody {
+  return (
+    context.streamBody?.() ?? new SseBody(request.stream_options?.include_usage === true, context.requestId)
+  );
+}
+
 function whole(request: ChatCompletionRequest): ChatCompletionRequest {
   if (request.stream === undefined && request.stream_options === undefined) return request;
   const rest = { ...request };
@@ -333,7 +341,7 @@ function replayed(
 ): ChatOutcome {
   if (stored.status === 202) return { kind: 'queued', accepted: stored.body, retryAfterSeconds: 1 };
   if (request.stream) {
-    const body = new SseBody(request.stream_options?.include_usage === true, context.requestId);
+    const body = streamBodyOf(request, context);
     body.replay(stored.body);
     return {
       kind: 'streamed',
