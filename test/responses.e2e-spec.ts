@@ -232,6 +232,23 @@ describe('POST /v1/responses: refusals, the queue and another provider', () => {
     expect(body.output).toEqual([expect.objectContaining({ type: 'message', status: 'incomplete' })]);
   });
 
+  it.each(['/v1/responses', '/v1/completions'])(
+    'documents POST %s: the JSON answer or its event stream, the 202 and the errors',
+    async (path) => {
+      const document = (await (await fetch(`${gateway.url}/docs-json`)).json()) as {
+        paths: Record<
+          string,
+          { post?: { responses: Record<string, { content?: Record<string, unknown> }> } }
+        >;
+      };
+      const responses = document.paths[path]?.post?.responses ?? {};
+      expect(Object.keys(responses)).toEqual(
+        expect.arrayContaining(['200', '202', '400', '401', '429', '503']),
+      );
+      expect(Object.keys(responses['200'].content ?? {})).toEqual(['application/json', 'text/event-stream']);
+    },
+  );
+
   it('accepts store: false and nulls as absent', async () => {
     const response = await post({ model: 'mock/echo', input: 'hi there', store: false, temperature: null });
     expect(response.status).toBe(200);
