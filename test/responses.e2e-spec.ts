@@ -249,6 +249,24 @@ describe('POST /v1/responses: refusals, the queue and another provider', () => {
     },
   );
 
+  it('answers a repeat from the cache, a streamed repeat as events, each with a fresh response id', async () => {
+    const body = { model: 'mock/echo', input: 'cache me, responses' };
+    const first = await post(body);
+    const second = await post(body);
+    expect(second.headers.get('x-cache')).toBe('HIT');
+    const [a, b] = (await Promise.all([first.json(), second.json()])) as {
+      id: string;
+      output_text: string;
+    }[];
+    expect(b.output_text).toBe(a.output_text);
+    expect(b.id).not.toBe(a.id);
+    const streamed = await post({ ...body, stream: true });
+    expect(streamed.headers.get('x-cache')).toBe('HIT');
+    const wire = await streamed.text();
+    expect(wire).toContain('event: response.completed');
+    expect(wire).toContain(JSON.stringify(a.output_text).slice(1, -1));
+  });
+
   it('accepts store: false and nulls as absent', async () => {
     const response = await post({ model: 'mock/echo', input: 'hi there', store: false, temperature: null });
     expect(response.status).toBe(200);
