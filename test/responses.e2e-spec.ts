@@ -161,6 +161,18 @@ describe('POST /v1/responses with the OpenAI SDK', () => {
       ).toBe(true);
     });
   });
+
+  it('ends a stream that breaks midway with an error event, then response.failed', async () => {
+    compat.openai.server.replyOnce(compat.openai.streaming.failure.reply);
+    const events = await eventsOf(
+      await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'break, please', stream: true }),
+    );
+    expectSequenced(events);
+    const [error, failed] = events.slice(-2);
+    expect(error.type === 'error' && error.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(failed.type === 'response.failed' && failed.response.status).toBe('failed');
+    expect(events.some((event) => event.type === 'response.completed')).toBe(false);
+  });
 });
 
 describe('POST /v1/responses: refusals, the queue and another provider', () => {
