@@ -11,6 +11,8 @@ import { ChatModule } from './chat/chat.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { JobsModule } from './jobs/jobs.module';
 import { ModelsModule } from './models/models.module';
+import { ResponsesModule } from './responses/responses.module';
+import { CompletionsModule } from './completions/completions.module';
 
 @Module({})
 export class GatewayModule {
@@ -24,6 +26,8 @@ export class GatewayModule {
         QueueModule.forRoot({ processing: config.workers.run }),
         HealthModule,
         ChatModule,
+        ResponsesModule,
+        CompletionsModule,
         EmbeddingsModule,
         ModelsModule,
         JobsModule,

@@ -17,7 +17,7 @@ import {
   ApiContractErrors,
   ApiStreamableAnswer,
 } from '../http/openapi';
-import { ChatOutcome, ChatService } from './chat.service';
+import { ChatOutcome, ChatService, RequestContext } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { directivesOf } from './request-directives';
 
@@ -74,47 +74,56 @@ export class ChatController {
       caller,
       body,
       directivesOf(request.headers, this.config.callers.processingModes.get(caller.id)),
-      {
-        requestId: request.id,
-        signal: clientGone(reply),
-        onRateLimit: (headers) => {
-          reply.headers(headers);
-        },
-        onRoute: ({ provider, model }) => Object.assign(requestLogFields(request.raw), { provider, model }),
-        onCacheStatus: (status) => {
-          reply.header('x-cache', status);
-          requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
-        },
-        onStreamEnd: (end) => {
-          const log = requestLogFields(request.raw);
-          log.cache = CACHE_LOG_VALUES[end.cache];
-          if (end.tokensIn !== undefined) {
-            markSpent(request, {
-              tokensIn: end.tokensIn,
-              tokensOut: end.tokensOut ?? 0,
-              costUsd: end.costUsd ?? 0,
-            });
-          }
-          if (end.error) {
-            log.error_code = end.error.code;
-            log.stream_error = end.error.message;
-          }
-        },
-      },
+      requestContextOf(request, reply),
     );
-    return respond(outcome, body, request, reply);
+    return respond(outcome, body, request, reply, (completion) => completion);
   }
 }
 
 const CACHE_LOG_VALUES = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass', STALE: 'stale' } as const;
 
-/** Writes an outcome's status, headers and log fields, and returns its body. */
-function respond(
+/** What a completion request tells the chat path about its HTTP exchange: headers, log fields, the client leaving. */
+export function requestContextOf(request: FastifyRequest, reply: FastifyReply): RequestContext {
+  return {
+    requestId: request.id,
+    signal: clientGone(reply),
+    onRateLimit: (headers) => {
+      reply.headers(headers);
+    },
+    onRoute: ({ provider, model }) => Object.assign(requestLogFields(request.raw), { provider, model }),
+    onCacheStatus: (status) => {
+      reply.header('x-cache', status);
+      requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
+    },
+    onStreamEnd: (end) => {
+      const log = requestLogFields(request.raw);
+      log.cache = CACHE_LOG_VALUES[end.cache];
+      if (end.tokensIn !== undefined) {
+        markSpent(request, {
+          tokensIn: end.tokensIn,
+          tokensOut: end.tokensOut ?? 0,
+          costUsd: end.costUsd ?? 0,
+        });
+      }
+      if (end.error) {
+        log.error_code = end.error.code;
+        log.stream_error = end.error.message;
+      }
+    },
+  };
+}
+
+/**
+ * Writes an outcome's status, headers and log fields, and returns its body; a whole answer in the
+ * endpoint's shape (`answerOf`: the chat completion itself for chat).
+ */
+export function respond<Answer>(
   outcome: ChatOutcome,
   body: ChatCompletionRequest,
   request: FastifyRequest,
   reply: FastifyReply,
-): ChatCompletion | AcceptedBody | Readable {
+  answerOf: (completion: ChatCompletion) => Answer,
+): Answer | AcceptedBody | Readable {
   const log = requestLogFields(request.raw);
   if (outcome.kind === 'streamed') {
     markAnsweredBy(request, reply, {
@@ -148,5 +157,5 @@ function respond(
     costUsd: outcome.costUsd,
     droppedParams: droppedParams(outcome.provider, outcome.model, body),
   });
-  return outcome.completion;
+  return answerOf(outcome.completion);
 }

@@ -12,6 +12,7 @@ import { ChatService } from './chat.service';
 @Module({
   imports: [CompletionModule, CacheModule, RateLimitModule, IdempotencyModule, ModelsModule],
   providers: [ChatService, CallerGuard],
+  exports: [ChatService],
   controllers: [ChatController, BatchController],
 })
 export class ChatModule {}

@@ -17,7 +17,7 @@ import { LlmQueueProducer, WebhookTargets } from '@breakwater/queue';
 import { Admission, Limits, RateLimitHeaders } from '@breakwater/rate-limit';
 import { ModelAccess } from '../models/model-access';
 import { RequestDirectives } from './request-directives';
-import { SseBody } from './sse-body';
+import { SseBody, StreamBody } from './sse-body';
 
 /** A whole answer, or the 202 of a queued request. */
 export type WholeOutcome =
@@ -58,6 +58,8 @@ export interface RequestContext {
   onStreamEnd?: (end: StreamEnd) => void;
   /** Told the resolved route, so that every answer's log line (202 and errors too) names provider and model. */
   onRoute?: (route: Routing['route']) => void;
+  /** The body a streamed answer is written into; absent: chat chunks (SseBody). */
+  streamBody?: () => StreamBody;
 }
 
 /** One request on its way: what every step needs, resolved once. */
@@ -201,7 +203,7 @@ export class ChatService {
    */
   private async answerStreamed(step: Step): Promise<ChatOutcome> {
     const { context, request } = step;
-    const body = new SseBody(request.stream_options?.include_usage === true, context.requestId);
+    const body = streamBodyOf(request, context);
     let started!: (answering: { provider: string; model: string }) => void;
     const start = new Promise<{ provider: string; model: string }>((resolve) => (started = resolve));
     const streamed = this.completion.stream(this.work(step), {
@@ -225,7 +227,7 @@ export class ChatService {
   private async endLive(
     step: Step,
     streamed: Promise<StreamedCompletion>,
-    body: SseBody,
+    body: StreamBody,
   ): Promise<ChatCompletion | undefined> {
     try {
       const done = await streamed;
@@ -317,6 +319,12 @@ async function released(admission: Admission): Promise<void> {
   await admission.cancel();
 }
 
+function streamBodyOf(request: ChatCompletionRequest, context: RequestContext): StreamBody {
+  return (
+    context.streamBody?.() ?? new SseBody(request.stream_options?.include_usage === true, context.requestId)
+  );
+}
+
 function whole(request: ChatCompletionRequest): ChatCompletionRequest {
   if (request.stream === undefined && request.stream_options === undefined) return request;
   const rest = { ...request };
@@ -345,7 +353,7 @@ function replayed(
 ): ChatOutcome {
   if (stored.status === 202) return { kind: 'queued', accepted: stored.body, retryAfterSeconds: 1 };
   if (request.stream) {
-    const body = new SseBody(request.stream_options?.include_usage === true, context.requestId);
+    const body = streamBodyOf(request, context);
     body.replay(stored.body);
     return {
       kind: 'streamed',

@@ -4,17 +4,32 @@ import { errorBody } from '@breakwater/http';
 import { completionChunks } from '@breakwater/llm-provider';
 
 /**
+ * What a streamed answer is written into: each chunk as it comes, a whole answer replayed, the end of a
+ * live stream, or its failure after the first chunk. SseBody writes chat chunks; another endpoint (the
+ * Responses API, legacy completions) gives its own through `RequestContext.streamBody`.
+ */
+export interface StreamBody {
+  readonly stream: Readable;
+  chunk(chunk: ChatCompletionChunk): void;
+  replay(completion: ChatCompletion): void;
+  finish(completion: ChatCompletion): void;
+  fail(error: GatewayError): void;
+}
+
+/**
  * The body of a streamed answer, as OpenAI writes it: one `data: <chunk>` event per chunk, the usage
  * chunk when the request asked for it (`stream_options.include_usage`), then `data: [DONE]`; a failure
  * after the first chunk is an `{"error": {...}}` event (the contract's error body) before `[DONE]`.
- * Writes after the client has gone are dropped.
+ * Writes after the client has gone are dropped. `shape` writes each chunk in another endpoint's chunk
+ * shape (legacy completions' `text_completion`); by default a chunk is written as it is.
  */
-export class SseBody {
+export class SseBody implements StreamBody {
   private readonly out = new PassThrough();
 
   constructor(
     private readonly includeUsage: boolean,
     private readonly requestId: string,
+    private readonly shape: (chunk: ChatCompletionChunk) => unknown = (chunk) => chunk,
   ) {}
 
   get stream(): Readable {
@@ -22,19 +37,19 @@ export class SseBody {
   }
 
   chunk(chunk: ChatCompletionChunk): void {
-    this.event(chunk);
+    this.event(this.shape(chunk));
   }
 
   /** A whole answer (from the cache, or a twin request's stream) sent as chunks, and the end. */
   replay(completion: ChatCompletion): void {
-    for (const chunk of completionChunks(completion, { usage: this.includeUsage })) this.event(chunk);
+    for (const chunk of completionChunks(completion, { usage: this.includeUsage })) this.chunk(chunk);
     this.done();
   }
 
   /** The end of a live stream: its usage chunk if asked for, then `[DONE]`. */
   finish(completion: ChatCompletion): void {
     if (this.includeUsage) {
-      this.event({
+      this.chunk({
         id: completion.id,
         object: 'chat.completion.chunk',
         created: completion.created,

@@ -77,6 +77,10 @@ export type SchemaName =
   | 'ErrorBody'
   | 'ChatCompletion'
   | 'ChatCompletionChunk'
+  | 'Response'
+  | 'ResponseStreamEvent'
+  | 'TextCompletion'
+  | 'TextCompletionChunk'
   | 'EmbeddingList'
   | 'AcceptedBody'
   | 'JobStatusBody'
@@ -302,6 +306,101 @@ const SCHEMAS: Record<SchemaName, SchemaObject> = {
       usage: { type: 'object', nullable: true, description: 'Only on the last chunk, as in ChatCompletion.' },
     },
   },
+  Response: {
+    type: 'object',
+    description:
+      'An OpenAI Responses API `response` object (POST /v1/responses), made from the chat answer; the request’s settings are echoed.',
+    required: ['id', 'object', 'created_at', 'status', 'model', 'output', 'output_text', 'usage'],
+    properties: {
+      id: { type: 'string', description: '`resp_…`, fresh for every answer.' },
+      object: { type: 'string', enum: ['response'] },
+      created_at: { type: 'integer', description: 'Unix seconds.' },
+      status: {
+        type: 'string',
+        enum: ['completed', 'incomplete'],
+        description: '`incomplete` when the answer was cut short (`incomplete_details.reason`).',
+      },
+      incomplete_details: {
+        type: 'object',
+        nullable: true,
+        properties: { reason: { type: 'string', enum: ['max_output_tokens', 'content_filter'] } },
+      },
+      model: { type: 'string' },
+      output: {
+        type: 'array',
+        description:
+          'A `message` item (`output_text` or `refusal` content) unless the model only called tools, then one `function_call` item (`call_id`, `name`, `arguments`) per call.',
+        items: { type: 'object', required: ['type', 'id', 'status'] },
+      },
+      output_text: { type: 'string', description: 'The text of every output_text part, joined.' },
+      usage: {
+        type: 'object',
+        required: ['input_tokens', 'output_tokens', 'total_tokens'],
+        properties: {
+          input_tokens: { type: 'integer' },
+          output_tokens: { type: 'integer' },
+          total_tokens: { type: 'integer' },
+        },
+      },
+      metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  },
+  ResponseStreamEvent: {
+    type: 'object',
+    description:
+      'One event of a streamed response (`stream: true`), written as `event: <type>` and `data: <event>`: response.created, response.in_progress, response.output_item.added, response.content_part.added, response.output_text.delta, response.output_text.done, response.content_part.done, response.function_call_arguments.delta, response.function_call_arguments.done, response.output_item.done, then response.completed or response.incomplete (with the whole Response); a failure after the first event is an `error` event, then response.failed.',
+    required: ['type', 'sequence_number'],
+    properties: {
+      type: { type: 'string' },
+      sequence_number: { type: 'integer', description: 'From 0, one more per event.' },
+    },
+  },
+  TextCompletion: {
+    type: 'object',
+    description: 'A legacy `text_completion` (POST /v1/completions): one choice per prompt.',
+    required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
+    properties: {
+      id: { type: 'string' },
+      object: { type: 'string', enum: ['text_completion'] },
+      created: { type: 'integer', description: 'Unix seconds.' },
+      model: { type: 'string' },
+      choices: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['index', 'text', 'finish_reason', 'logprobs'],
+          properties: {
+            index: { type: 'integer' },
+            text: { type: 'string' },
+            finish_reason: { type: 'string', enum: ['stop', 'length', 'content_filter'] },
+            logprobs: { type: 'object', nullable: true },
+          },
+        },
+      },
+      usage: {
+        type: 'object',
+        required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+        properties: {
+          prompt_tokens: { type: 'integer' },
+          completion_tokens: { type: 'integer' },
+          total_tokens: { type: 'integer' },
+        },
+      },
+    },
+  },
+  TextCompletionChunk: {
+    type: 'object',
+    description:
+      'One `data:` event of a streamed legacy completion: `text_completion` with the choice’s new `text`; the last carries `finish_reason`. The stream ends with `data: [DONE]`; a failure after the first chunk is an ErrorBody event before it.',
+    required: ['id', 'object', 'created', 'model', 'choices'],
+    properties: {
+      id: { type: 'string' },
+      object: { type: 'string', enum: ['text_completion'] },
+      created: { type: 'integer' },
+      model: { type: 'string' },
+      choices: { type: 'array', items: { type: 'object' } },
+    },
+  },
   AcceptedBody: {
     type: 'object',
     description: 'Queued: poll status_url or result_url, or wait for the x-callback-url webhook.',
@@ -520,6 +619,31 @@ export function ApiEventStream(description: string): MethodDecorator & ClassDeco
     description,
     content: { 'text/event-stream': { schema: { type: 'string' } } },
     headers: headersOf(RATE_LIMIT_HEADERS),
+  });
+}
+
+/**
+ * The 200 of an operation whose stream is not chat chunks: its JSON `schema`, or with `stream: true`
+ * server-sent events of `event`, shown by `example`.
+ */
+export function ApiEventStreamAnswer(
+  schema: SchemaName,
+  event: SchemaName,
+  example: string,
+  description: string,
+  ...headers: ResponseHeaderName[]
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: 200,
+    description,
+    content: {
+      'application/json': { schema: ref(schema) },
+      'text/event-stream': {
+        schema: { type: 'string', description: `Events of ${event} (see its schema).` },
+        example,
+      },
+    },
+    headers: headersOf([...RATE_LIMIT_HEADERS, ...headers]),
   });
 }
 

@@ -1,0 +1,85 @@
+import { Readable } from 'node:stream';
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import type { Response } from 'openai/resources/responses/responses';
+import { AppConfig } from '@breakwater/config';
+import { AcceptedBody, Caller } from '@breakwater/contracts';
+import { CallerGuard } from '../auth/caller.guard';
+import { CurrentCaller } from '../auth/current-caller.decorator';
+import { requestContextOf, respond } from '../chat/chat.controller';
+import { ChatService } from '../chat/chat.service';
+import { directivesOf } from '../chat/request-directives';
+import {
+  ApiAnswer,
+  ApiCaller,
+  ApiCompletionHeaders,
+  ApiContractErrors,
+  ApiEventStreamAnswer,
+} from '../http/openapi';
+import { CreateResponseDto } from './dto/create-response.dto';
+import { ResponseEventBody } from './response-event-body';
+import { chatRequestOf } from './response-request.mapper';
+import { responseOf } from './response.mapper';
+
+/** OpenAI's Responses API, stateless: each request is mapped to a chat request and walks the chat path. */
+@ApiTags('responses')
+@ApiCaller()
+@UseGuards(CallerGuard)
+@Controller('v1')
+export class ResponsesController {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post('responses')
+  @HttpCode(200)
+  @ApiCompletionHeaders({ idempotent: true })
+  @ApiEventStreamAnswer(
+    'Response',
+    'ResponseStreamEvent',
+    'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi","logprobs":[],"sequence_number":4}\n\n',
+    'Answered, from the cache or a provider; with `stream: true`, as the Responses event stream (`event: <type>` and `data: <event>` with its sequence_number, ending with response.completed, response.incomplete or response.failed).',
+    'x-cache',
+    'x-provider',
+    'x-model',
+    'x-breakwater-dropped-params',
+  )
+  @ApiAnswer(
+    202,
+    'AcceptedBody',
+    'Queued: the provider is unavailable (queue_if_unavailable) or x-processing-mode is async. The result at result_url is a chat.completion.',
+    'x-cache',
+    'Location',
+    'Retry-After',
+  )
+  @ApiContractErrors(
+    'INVALID_REQUEST',
+    'FORBIDDEN',
+    'PROVIDER_NOT_CONFIGURED',
+    'CONFLICT',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'RATE_LIMITED',
+    'BUDGET_EXCEEDED',
+    'PROVIDER_ERROR',
+    'PROVIDER_UNAVAILABLE',
+    'QUEUE_FULL',
+  )
+  async create(
+    @Body() body: CreateResponseDto,
+    @CurrentCaller() caller: Caller,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Response | AcceptedBody | Readable> {
+    const chatRequest = chatRequestOf(body);
+    const outcome = await this.chat.complete(
+      caller,
+      chatRequest,
+      directivesOf(request.headers, this.config.callers.processingModes.get(caller.id)),
+      { ...requestContextOf(request, reply), streamBody: () => new ResponseEventBody(body) },
+    );
+    return respond(outcome, chatRequest, request, reply, (completion) => responseOf(completion, body));
+  }
+}
