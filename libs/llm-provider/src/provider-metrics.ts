@@ -62,7 +62,7 @@ export class ProviderMetrics {
 
   /**
    * A stream attempt, measured in its two parts: `opened` at its first chunk (time to first token),
-   * `chunk` per chunk, and `ended` or `failed` once, when the whole answer is in (tokens and cost, priced
+   * `chunk` per chunk (added to llm_stream_chunks_total when the stream ends), and `ended` or `failed` once, when the whole answer is in (tokens and cost, priced
    * here and returned) or the stream broke. The duration is the whole stream's.
    */
   streamAttempt(route: ModelRoute): StreamMeasure {
@@ -71,15 +71,20 @@ export class ProviderMetrics {
     const started = performance.now();
     const stopTimer = this.metrics.llmRequestDuration.startTimer(labels);
     let over = false;
+    // Counted here and added to the counter once: a labelled inc per chunk is a measurable share of a chunk's cost.
+    let chunks = 0;
     const end = (outcome: string): void => {
       if (over) return;
       over = true;
       stopTimer();
       this.metrics.llmRequests.inc({ ...labels, outcome });
+      if (chunks > 0) this.metrics.llmStreamChunks.inc(provider, chunks);
     };
     return {
       opened: () => this.metrics.llmTimeToFirstToken.observe(provider, (performance.now() - started) / 1000),
-      chunk: () => this.metrics.llmStreamChunks.inc(provider),
+      chunk: () => {
+        chunks += 1;
+      },
       ended: (usage) => {
         const costUsd = this.pricing.costUsd(route.provider, route.model, usage);
         end('success');
