@@ -206,7 +206,7 @@ describe('embeddingsCacheKeyOf', () => {
       model: 'openai/text-embedding-3-small',
       messages: [{ role: 'user', content: 'hello' }],
       ...{ input: ['hello'], kind: 'embeddings', dimensions: null },
-    } as ChatCompletionRequest);
+    });
     expect(chat).not.toBe(keyOfEmbedding(embedding));
     expect(canonicalEmbeddingRequest('openai', 'm', embedding)).toContain('"kind":"embeddings"');
   });
