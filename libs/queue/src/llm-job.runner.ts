@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BudgetHold, CompletionStep } from '@breakwater/completion';
-import { ChatCompletion, GatewayError } from '@breakwater/contracts';
+import { BudgetHold, CompletionStep, encodedEmbeddings } from '@breakwater/completion';
+import { GatewayError } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { ProviderHeldError } from '@breakwater/llm-provider';
-import { LlmJobData } from './llm-job';
+import { ChatJobData, EmbeddingsJobData, LlmJobData, LlmJobResult } from './llm-job';
 import { MIN_WAIT_MS } from './queue.constants';
 
 /**
@@ -16,11 +16,17 @@ import { MIN_WAIT_MS } from './queue.constants';
  * - expired: older than QUEUE_REQUEST_TTL_SECONDS: the provider is never called.
  */
 export type RunOutcome =
-  | { kind: 'completed'; completion: ChatCompletion }
+  | { kind: 'completed'; result: LlmJobResult }
   | { kind: 'wait'; delayMs: number; reason: string }
   | { kind: 'retry'; error: { code: string; message: string } }
   | { kind: 'failed'; error: { code: string; message: string } }
   | { kind: 'expired' };
+
+/** A job's answer, not yet booked. */
+interface Answer {
+  result: LlmJobResult;
+  settle(): Promise<void>;
+}
 
 /**
  * Runs a queued job through the CompletionStep a synchronous request runs (cache as the request planned
@@ -47,24 +53,43 @@ export class LlmJobRunner {
   private async attempt(job: LlmJobData, budget: BudgetHold): Promise<RunOutcome> {
     if (Date.now() >= job.expiresAt) return { kind: 'expired' };
     try {
-      // Through the cache as planned by the request: identical jobs queued in one outage share one call.
-      const done = await this.completion.complete({
-        callerId: job.callerId,
-        request: job.request,
-        routing: this.completion.resolve(job.request, job.fallbackModels),
-        cachePlan: job.cachePlan,
-        budget,
-      });
+      const done =
+        job.kind === 'embeddings' ? await this.embed(job, budget) : await this.complete(job, budget);
       await done.settle();
       this.metrics.queueWait.observe((Date.now() - job.createdAt) / 1000);
       this.logger.log(
         { request_id: job.requestId, queue_id: job.queueId, caller: job.callerId },
         'queued job completed',
       );
-      return { kind: 'completed', completion: done.answer.completion };
+      return { kind: 'completed', result: done.result };
     } catch (error) {
       return this.sorted(error, job);
     }
+  }
+
+  /** Through the cache as planned by the request: identical jobs queued in one outage share one call. */
+  private async complete(job: ChatJobData, budget: BudgetHold): Promise<Answer> {
+    const done = await this.completion.complete({
+      callerId: job.callerId,
+      request: job.request,
+      routing: this.completion.resolve(job.request, job.fallbackModels),
+      cachePlan: job.cachePlan,
+      budget,
+    });
+    return { result: done.answer.completion, settle: () => done.settle() };
+  }
+
+  /** The same for embeddings; the result is written in the encoding the request asked for. */
+  private async embed(job: EmbeddingsJobData, budget: BudgetHold): Promise<Answer> {
+    const done = await this.completion.embed({
+      callerId: job.callerId,
+      request: job.request,
+      routing: this.completion.resolveEmbedding(job.request, job.fallbackModels),
+      cachePlan: job.cachePlan,
+      budget,
+    });
+    const result = encodedEmbeddings(done.answer.embeddings, job.request.encoding_format);
+    return { result, settle: () => done.settle() };
   }
 
   private sorted(error: unknown, job: LlmJobData): RunOutcome {
