@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AcceptedBody, ChatCompletion, EmbeddingList, EncodedEmbeddingList } from '@breakwater/contracts';
+import { UNREACHABLE_REDIS } from '@breakwater/testing';
 import { writeCallersFile } from './helpers/callers';
 import { eventually } from './helpers/eventually';
 import { TestGateway, errorOf, postJson, startGateway } from './helpers/gateway';
@@ -276,5 +277,41 @@ describe('POST /v1/embeddings: cache and queue', () => {
     expect((await errorOf(response)).error.code).toBe('PROVIDER_UNAVAILABLE');
     expect(Number(response.headers.get('retry-after'))).toBeLessThanOrEqual(2);
     expect(await metric('queue_jobs_total', 'outcome="enqueued"')).toBe(jobsBefore);
+  });
+});
+
+describe('POST /v1/embeddings without Redis (embedded mode)', () => {
+  it('caches in process memory and queues into the local queue, whose worker answers the list', async () => {
+    const openai = await startOpenAiStub();
+    const gateway = await startGateway({
+      REDIS_URL: UNREACHABLE_REDIS,
+      OPENAI_API_KEY: 'sk-test-embeddings-local',
+      OPENAI_BASE_URL: openai.baseUrl,
+      RETRY_MAX_ATTEMPTS: '1',
+    });
+    try {
+      const embed = (input: string) =>
+        postJson(`${gateway.url}/v1/embeddings`, { model: MODEL, input, encoding_format: 'float' });
+      openai.server.replyOnce(openai.errors.serverError());
+      const queued = await embed('local');
+      expect(queued.status).toBe(202);
+      const accepted = (await queued.json()) as AcceptedBody;
+      expect(accepted.durable).toBe(false);
+      const result = await eventually(async () => {
+        const response = await fetch(`${gateway.url}/v1/results/${accepted.queue_id}`, {
+          headers: { authorization: 'Bearer dev-key' },
+        });
+        return response.status === 200 ? ((await response.json()) as EmbeddingList) : undefined;
+      });
+      expect(result.data).toHaveLength(1);
+      // The job stored its answer in the first tier, as its request planned.
+      const again = await embed('local');
+      expect(again.headers.get('x-cache')).toBe('HIT');
+      expect(((await again.json()) as EmbeddingList).data).toEqual(result.data);
+      expect(openai.server.requests.filter((r) => r.path === '/v1/embeddings')).toHaveLength(2);
+    } finally {
+      await gateway.close();
+      await openai.stop();
+    }
   });
 });
