@@ -178,9 +178,13 @@ describe('POST /v1/embeddings', () => {
     expect((await errorOf(refused)).error.code).toBe('BUDGET_EXCEEDED');
   });
 
-  it('answers 503 PROVIDER_UNAVAILABLE (not queued) when the provider stays unavailable', async () => {
+  it('answers 503 PROVIDER_UNAVAILABLE in immediate mode when the provider stays unavailable', async () => {
     openai.server.replyOnce(openai.errors.serverError());
-    const response = await embed({ model: 'openai/text-embedding-3-small', input: 'x' });
+    const response = await postJson(
+      `${gateway.url}/v1/embeddings`,
+      { model: 'openai/text-embedding-3-small', input: 'x' },
+      { authorization: `Bearer ${callerKey('app')}`, [HEADER.processingMode]: 'immediate' },
+    );
     expect(response.status).toBe(503);
     expect(Number(response.headers.get('retry-after'))).toBeLessThanOrEqual(2);
     expect((await errorOf(response)).error.code).toBe('PROVIDER_UNAVAILABLE');

@@ -342,7 +342,9 @@ describe('the OpenAPI document at /docs-json says what the gateway really does',
     expect(jsonSchemaOf(ok)).toEqual({ $ref: '#/components/schemas/EmbeddingList' });
     expect(Object.keys(ok.headers ?? {})).toEqual(expect.arrayContaining(['x-provider', 'x-model']));
     expect(codesOf(responseOf(operation, 400))).toEqual(expect.arrayContaining(['INVALID_REQUEST']));
-    expect(codesOf(responseOf(operation, 503))).toEqual(['PROVIDER_UNAVAILABLE']);
+    expect(codesOf(responseOf(operation, 503))).toEqual(['PROVIDER_UNAVAILABLE', 'QUEUE_FULL']);
+    expect(jsonSchemaOf(responseOf(operation, 202))).toEqual({ $ref: '#/components/schemas/AcceptedBody' });
+    expect(Object.keys(ok.headers ?? {})).toContain('x-cache');
     const url = `${gateway.url}/v1/embeddings`;
     const route = 'post /v1/embeddings';
     const floats = await postJson(url, { model: 'mock/echo', input: ['a', 'b'], encoding_format: 'float' });

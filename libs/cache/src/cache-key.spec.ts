@@ -1,6 +1,13 @@
-import { ChatCompletionRequest } from '@breakwater/contracts';
+import { ChatCompletionRequest, EmbeddingRequest } from '@breakwater/contracts';
 import fc from 'fast-check';
-import { canonicalJson, cacheKeyOf, customCacheKeyOf, sha256Hex } from './cache-key';
+import {
+  canonicalJson,
+  cacheKeyOf,
+  canonicalEmbeddingRequest,
+  customCacheKeyOf,
+  embeddingsCacheKeyOf,
+  sha256Hex,
+} from './cache-key';
 
 /** The recursive serialiser keys were built with before: the iterative one must write the same text. */
 function recursiveCanonicalJson(value: unknown): string {
@@ -163,5 +170,44 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, a: [3, { d: undefined, c: null }], e: 'x' })).toBe(
       '{"a":[3,{"c":null}],"b":1,"e":"x"}',
     );
+  });
+});
+
+describe('embeddingsCacheKeyOf', () => {
+  const embedding: EmbeddingRequest = { model: 'openai/text-embedding-3-small', input: ['hello'] };
+  const openai = { provider: 'openai', model: 'text-embedding-3-small' };
+  const keyOfEmbedding = (request: EmbeddingRequest, provider = 'openai', model = 'text-embedding-3-small') =>
+    embeddingsCacheKeyOf('ns', provider, model, request);
+
+  it('is bw:cache:v1:<namespace>:<sha256 hex>, so invalidation finds it where it finds chat entries', () => {
+    expect(keyOfEmbedding(embedding)).toMatch(/^bw:cache:v1:ns:[0-9a-f]{64}$/);
+  });
+
+  it('is the same for one text and a list of it, whatever the encoding or the user', () => {
+    expect(keyOfEmbedding({ ...embedding, input: 'hello' })).toBe(keyOfEmbedding(embedding));
+    expect(keyOfEmbedding({ ...embedding, encoding_format: 'base64', user: 'u-1' })).toBe(
+      keyOfEmbedding(embedding),
+    );
+  });
+
+  it.each<[string, EmbeddingRequest, { provider: string; model: string }]>([
+    ['another text', { ...embedding, input: ['hello!'] }, openai],
+    ['another order', { ...embedding, input: ['b', 'a'] }, openai],
+    ['dimensions', { ...embedding, dimensions: 8 }, openai],
+    ['an unknown field', { ...embedding, ...{ truncate: 'END' } }, openai],
+    ['another model', embedding, { provider: 'openai', model: 'text-embedding-3-large' }],
+    ['another provider', embedding, { provider: 'gemini', model: 'text-embedding-3-small' }],
+  ])('differs for %s', (_name, request, route) => {
+    expect(keyOfEmbedding(request, route.provider, route.model)).not.toBe(keyOfEmbedding(embedding));
+  });
+
+  it("never equals a chat request's key for the same text, model and namespace", () => {
+    const chat = cacheKeyOf('ns', 'openai', 'text-embedding-3-small', {
+      model: 'openai/text-embedding-3-small',
+      messages: [{ role: 'user', content: 'hello' }],
+      ...{ input: ['hello'], kind: 'embeddings', dimensions: null },
+    });
+    expect(chat).not.toBe(keyOfEmbedding(embedding));
+    expect(canonicalEmbeddingRequest('openai', 'm', embedding)).toContain('"kind":"embeddings"');
   });
 });

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ChatCompletionRequest, ChatMessage, JsonSchemaFormat, ResponseFormat } from '@breakwater/contracts';
+import {
+  ChatCompletionRequest,
+  ChatMessage,
+  EmbeddingRequest,
+  JsonSchemaFormat,
+  ResponseFormat,
+  embeddingInputs,
+} from '@breakwater/contracts';
 
 /** The format version of keys and entries: bump it when either changes shape, and old entries simply miss. */
 export const CACHE_KEY_PREFIX = 'bw:cache:v1:';
@@ -44,6 +51,16 @@ export function cacheKeyOf(
   return `${CACHE_KEY_PREFIX}${namespace}:${sha256Hex(canonicalRequest(provider, model, request))}`;
 }
 
+/** The key of embeddings of `request`'s inputs on `provider/model`, inside `namespace`. */
+export function embeddingsCacheKeyOf(
+  namespace: string,
+  provider: string,
+  model: string,
+  request: EmbeddingRequest,
+): string {
+  return `${CACHE_KEY_PREFIX}${namespace}:${sha256Hex(canonicalEmbeddingRequest(provider, model, request))}`;
+}
+
 /** The key of a caller's own `x-cache-key`: hashed, so any text is a safe key, and still inside the namespace. */
 export function customCacheKeyOf(namespace: string, customKey: string): string {
   return `${CACHE_KEY_PREFIX}${namespace}:${sha256Hex(customKey)}`;
@@ -82,6 +99,33 @@ export function canonicalRequest(provider: string, model: string, request: ChatC
   };
   for (const [name, value] of Object.entries(request)) {
     if (value !== undefined && !NOT_SHAPING.has(name) && !DEFAULTED.has(name)) canonical[`x_${name}`] = value;
+  }
+  return canonicalJson(canonical);
+}
+
+/** Embedding request fields that never change the vectors (the encoding is applied to each answer). */
+const NOT_SHAPING_EMBEDDINGS = new Set(['model', 'input', 'dimensions', 'encoding_format', 'user']);
+
+/**
+ * The canonical serialisation behind an embeddings key, by the same rules as `canonicalRequest`. Its
+ * `kind` member is what keeps it apart from every chat request's: a chat request's unknown fields are
+ * written as `x_<name>`, so no chat serialisation holds a `kind`, and the two can never share a key.
+ * One text and a list of that one text are the same request (the answer is one vector at index 0).
+ */
+export function canonicalEmbeddingRequest(
+  provider: string,
+  model: string,
+  request: EmbeddingRequest,
+): string {
+  const canonical: Record<string, unknown> = {
+    kind: 'embeddings',
+    provider,
+    model,
+    input: embeddingInputs(request),
+    dimensions: request.dimensions ?? null,
+  };
+  for (const [name, value] of Object.entries(request)) {
+    if (value !== undefined && !NOT_SHAPING_EMBEDDINGS.has(name)) canonical[`x_${name}`] = value;
   }
   return canonicalJson(canonical);
 }

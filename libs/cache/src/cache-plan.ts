@@ -1,6 +1,12 @@
-import { Caller, ChatCompletionRequest, ProviderId, ResponseFormat } from '@breakwater/contracts';
+import {
+  Caller,
+  ChatCompletionRequest,
+  EmbeddingRequest,
+  ProviderId,
+  ResponseFormat,
+} from '@breakwater/contracts';
 import { CacheDirectives } from './cache-directives';
-import { cacheKeyOf, customCacheKeyOf } from './cache-key';
+import { cacheKeyOf, customCacheKeyOf, embeddingsCacheKeyOf } from './cache-key';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS' | 'STALE';
 
@@ -42,6 +48,33 @@ export function planCache(
   directives: CacheDirectives,
   defaults: CachePlanDefaults,
 ): CachePlan {
+  const responseFormat =
+    request.response_format && request.response_format.type !== 'text' ? request.response_format : undefined;
+  const keyOf = (namespace: string) => cacheKeyOf(namespace, route.provider, route.model, request);
+  return planned(caller, route, directives, defaults, keyOf, responseFormat);
+}
+
+/** The cache policy of one embeddings request: the same rules as `planCache`, under an embeddings key. */
+export function planEmbeddingsCache(
+  caller: Caller,
+  request: EmbeddingRequest,
+  route: { provider: ProviderId; model: string },
+  directives: CacheDirectives,
+  defaults: CachePlanDefaults,
+): CachePlan {
+  const keyOf = (namespace: string) => embeddingsCacheKeyOf(namespace, route.provider, route.model, request);
+  return planned(caller, route, directives, defaults, keyOf);
+}
+
+/** `keyOf` is only called for a caller whose cache is on: a request that neither reads nor writes hashes nothing. */
+function planned(
+  caller: Caller,
+  route: { provider: ProviderId; model: string },
+  directives: CacheDirectives,
+  defaults: CachePlanDefaults,
+  keyOf: (namespace: string) => string,
+  responseFormat?: ResponseFormat,
+): CachePlan {
   const ttlSeconds = directives.ttlSeconds ?? caller.cache.ttl_seconds ?? defaults.ttlSeconds;
   const base = { ttlSeconds, provider: route.provider, model: route.model };
   if (!caller.cache.enabled || directives.mode === 'bypass') {
@@ -49,11 +82,7 @@ export function planCache(
   }
   const namespace = caller.cache.namespace;
   const key =
-    directives.customKey !== undefined
-      ? customCacheKeyOf(namespace, directives.customKey)
-      : cacheKeyOf(namespace, route.provider, route.model, request);
-  const responseFormat =
-    request.response_format && request.response_format.type !== 'text' ? request.response_format : undefined;
+    directives.customKey !== undefined ? customCacheKeyOf(namespace, directives.customKey) : keyOf(namespace);
   const read = directives.mode === 'default';
   return { read, write: true, shared: read, key, responseFormat, ...base };
 }

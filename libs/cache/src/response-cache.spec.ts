@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Caller, ChatCompletionRequest, GatewayError } from '@breakwater/contracts';
-import { ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
+import { Caller, ChatCompletionRequest, EmbeddingRequest, GatewayError } from '@breakwater/contracts';
+import { EmbeddingAnswer, ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
 import { Metrics, Tracing } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { asPlainData, testConfig } from '@breakwater/testing';
@@ -245,5 +245,83 @@ describe('ResponseCache without Redis', () => {
     const other = cache.plan(callerOf(true, 'other'), request, route, directives);
     await cache.through(off, () => Promise.resolve(answer('never')));
     expect((await cache.through(other, slowly('y'))).status).toBe('MISS');
+  });
+});
+
+describe('ResponseCache for embeddings, without Redis', () => {
+  const embeddingRequest: EmbeddingRequest = { model: 'mock/echo', input: ['hi'] };
+  const vectors = (value: number) => async (): Promise<EmbeddingAnswer> => {
+    await sleep(50);
+    calls++;
+    return {
+      embeddings: {
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [value, -value] }],
+        model: 'mock/echo',
+        usage: { prompt_tokens: 1, total_tokens: 1 },
+      },
+      provider: 'mock',
+      model: 'echo',
+      costUsd: 0.5,
+      attempts: 1,
+    };
+  };
+
+  it('makes one provider call for identical concurrent misses, and hits after it at no cost', async () => {
+    const { cache } = cacheWith();
+    const plan = cache.planEmbeddings(callerOf(true), embeddingRequest, route, { mode: 'default' });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, index) => cache.embeddingsThrough(plan, vectors(index + 1))),
+    );
+    expect(calls).toBe(1);
+    expect(results.filter((r) => r.status === 'MISS')).toHaveLength(1);
+    expect(new Set(results.map((r) => r.answer.embeddings.data[0].embedding[0]))).toEqual(new Set([1]));
+    const later = await cache.embeddingsThrough(plan, vectors(9));
+    expect(later.status).toBe('HIT');
+    expect(later.answer).toMatchObject({ costUsd: 0, attempts: 0 });
+    expect(later.answer.embeddings.data[0].embedding).toEqual([1, -1]);
+  });
+
+  it("never answers a chat request with embeddings (or the reverse) under one caller's x-cache-key", async () => {
+    const { cache } = cacheWith();
+    const directives: CacheDirectives = { mode: 'default', customKey: 'shared' };
+    const chatPlan = cache.plan(callerOf(true), request, route, directives);
+    const embeddingsPlan = cache.planEmbeddings(callerOf(true), embeddingRequest, route, directives);
+    expect(embeddingsPlan.key).toBe(chatPlan.key);
+    await cache.through(chatPlan, slowly('chat'));
+    const embedded = await cache.embeddingsThrough(embeddingsPlan, vectors(3));
+    expect(embedded.status).toBe('MISS');
+    expect(embedded.answer.embeddings.data[0].embedding).toEqual([3, -3]);
+    const chatted = await cache.through(chatPlan, slowly('chat again'));
+    expect(chatted.status).toBe('MISS');
+    expect(chatted.answer.completion.choices[0].message.content).toBe('chat again');
+    // Concurrent twins of the two kinds do not share a flight either.
+    const [chatTwin, embeddingsTwin] = await Promise.all([
+      cache.through(
+        cache.plan(callerOf(true), request, route, { mode: 'refresh', customKey: 'other' }),
+        slowly('x'),
+      ),
+      cache.embeddingsThrough(
+        cache.planEmbeddings(callerOf(true), embeddingRequest, route, {
+          mode: 'default',
+          customKey: 'other',
+        }),
+        vectors(4),
+      ),
+    ]);
+    expect(chatTwin.answer.completion.choices[0].message.content).toBe('x');
+    expect(embeddingsTwin.answer.embeddings.data[0].embedding).toEqual([4, -4]);
+  });
+
+  it('stores nothing for a cache-off caller', async () => {
+    const { cache } = cacheWith();
+    const plan = cache.planEmbeddings(callerOf(false), embeddingRequest, route, { mode: 'default' });
+    expect(plan).toMatchObject({ read: false, write: false, shared: false });
+    expect(plan.key).toBeUndefined();
+    expect((await cache.embeddingsThrough(plan, vectors(1))).status).toBe('BYPASS');
+    expect((await cache.embeddingsThrough(plan, vectors(2))).answer.embeddings.data[0].embedding).toEqual([
+      2, -2,
+    ]);
+    expect(calls).toBe(2);
   });
 });

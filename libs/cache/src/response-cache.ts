@@ -1,14 +1,27 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { Caller, ChatCompletionRequest, GatewayError, ProviderId } from '@breakwater/contracts';
-import { ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
+import {
+  Caller,
+  ChatCompletionRequest,
+  EmbeddingRequest,
+  GatewayError,
+  ProviderId,
+} from '@breakwater/contracts';
+import { EmbeddingAnswer, ProviderAnswer, StructuredOutput } from '@breakwater/llm-provider';
 import { Metrics, SpanKind, Tracing } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
 import { CacheBus, CacheEvent } from './cache-bus';
 import { CacheDirectives } from './cache-directives';
-import { CacheEntry, answerOf, encodeEntry, entryOf } from './cache-entry';
+import {
+  AnswerKind,
+  AnsweredBy,
+  CHAT_ANSWERS,
+  CacheEntry,
+  EMBEDDING_ANSWERS,
+  encodeEntry,
+} from './cache-entry';
 import { CACHE_KEY_PREFIX, namespacePrefixOf } from './cache-key';
-import { CachePlan, CacheStatus, planCache, plannedStatusOf } from './cache-plan';
+import { CachePlan, CacheStatus, planCache, planEmbeddingsCache, plannedStatusOf } from './cache-plan';
 import { CacheSelection, CacheSelector, selectionOf } from './cache-selector';
 import { FirstTier } from './first-tier';
 import { SecondTier } from './second-tier';
@@ -17,8 +30,8 @@ import { SingleFlight } from './single-flight';
 const LOCK_TTL_MS = 3000;
 const POLL_MS = 50;
 
-export interface CachedResult {
-  answer: ProviderAnswer;
+export interface CachedResult<A extends AnsweredBy = ProviderAnswer> {
+  answer: A;
   status: CacheStatus;
 }
 
@@ -30,6 +43,9 @@ type ReadablePlan = CachePlan & { key: string };
  * Every entry is written with Redis `PX` = TTL + stale window and kept in the first tier no longer than
  * that; it answers as a HIT until its TTL, and as STALE after it only when its provider is unavailable.
  * Redis trouble never fails a request: the first tier carries on alone.
+ *
+ * Chat completions and embeddings share all of it (tiers, size cap, single flight, invalidation); an
+ * AnswerKind says how each goes into an entry and back, and an entry answers only a request of its kind.
  */
 @Injectable()
 export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
@@ -80,20 +96,48 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     return planCache(caller, request, route, directives, { ttlSeconds: this.config.cache.ttlSeconds });
   }
 
+  /** `plan` for an embeddings request: the same policy, under an embeddings key. */
+  planEmbeddings(
+    caller: Caller,
+    request: EmbeddingRequest,
+    route: { provider: ProviderId; model: string },
+    directives: CacheDirectives,
+  ): CachePlan {
+    return planEmbeddingsCache(caller, request, route, directives, {
+      ttlSeconds: this.config.cache.ttlSeconds,
+    });
+  }
+
   /**
    * The whole cache step around a provider call: read (first tier, then Redis), single-flight the miss
    * when the plan shares, store the answer, and answer a stale entry when `produce` finds the provider
    * unavailable. Throws only what `produce` throws.
    */
-  async through(plan: CachePlan, produce: () => Promise<ProviderAnswer>): Promise<CachedResult> {
+  through(plan: CachePlan, produce: () => Promise<ProviderAnswer>): Promise<CachedResult> {
+    return this.throughAs(CHAT_ANSWERS, plan, produce);
+  }
+
+  /** `through` for embeddings: float vectors are stored; the request's encoding is applied to each answer. */
+  embeddingsThrough(
+    plan: CachePlan,
+    produce: () => Promise<EmbeddingAnswer>,
+  ): Promise<CachedResult<EmbeddingAnswer>> {
+    return this.throughAs(EMBEDDING_ANSWERS, plan, produce);
+  }
+
+  private async throughAs<A extends AnsweredBy>(
+    kind: AnswerKind<A>,
+    plan: CachePlan,
+    produce: () => Promise<A>,
+  ): Promise<CachedResult<A>> {
     let status = plannedStatusOf(plan);
     try {
       if (!plan.read || plan.key === undefined) {
         const answer = await produce();
-        await this.write(plan, answer);
+        await this.write(kind, plan, answer);
         return { answer, status };
       }
-      return await this.read({ ...plan, key: plan.key }, produce, (result) => (status = result));
+      return await this.read(kind, { ...plan, key: plan.key }, produce, (result) => (status = result));
     } finally {
       this.metrics.cacheRequests.inc({ result: status.toLowerCase() });
     }
@@ -116,42 +160,47 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     return deleted ?? local;
   }
 
-  private async read(
+  private async read<A extends AnsweredBy>(
+    kind: AnswerKind<A>,
     plan: ReadablePlan,
-    produce: () => Promise<ProviderAnswer>,
+    produce: () => Promise<A>,
     report: (status: CacheStatus) => void,
-  ): Promise<CachedResult> {
+  ): Promise<CachedResult<A>> {
+    const usable = (entry: CacheEntry) => this.usable(kind, plan, entry);
     const { fresh, stale } = await this.tracing.span('cache lookup', SpanKind.INTERNAL, {}, () =>
-      this.lookup(plan),
+      this.lookup(plan, usable),
     );
-    if (fresh) return this.hit(fresh, report);
+    const freshAnswer = fresh && kind.answerOf(fresh);
+    if (fresh && freshAnswer) return this.hit(fresh, freshAnswer, report);
     try {
       if (!plan.shared) {
         const answer = await produce();
-        await this.write(plan, answer);
+        await this.write(kind, plan, answer);
         return { answer, status: 'MISS' };
       }
       const outcome = await this.flights.run({
         key: plan.key,
-        usable: (entry) => this.usable(plan, entry),
+        kind,
+        usable,
         produce,
-        commit: (answer, lockToken) => this.write(plan, answer, lockToken),
+        commit: (answer, lockToken) => this.write(kind, plan, answer, lockToken),
       });
       if (outcome.produced) return { answer: outcome.answer, status: 'MISS' };
-      return this.hit(outcome.entry, report, outcome.answer);
+      return this.hit(outcome.entry, outcome.answer, report);
     } catch (error) {
       const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
-      if (!unavailable || !stale || !this.staleCapable(stale)) throw error;
+      const staleAnswer = stale && this.staleCapable(stale) ? kind.answerOf(stale) : undefined;
+      if (!unavailable || !staleAnswer) throw error;
       report('STALE');
-      return { answer: answerOf(stale), status: 'STALE' };
+      return { answer: staleAnswer, status: 'STALE' };
     }
   }
 
-  private hit(
+  private hit<A extends AnsweredBy>(
     entry: CacheEntry,
+    answer: A,
     report: (status: CacheStatus) => void,
-    answer = answerOf(entry),
-  ): CachedResult {
+  ): CachedResult<A> {
     report('HIT');
     const model = this.metrics.modelLabel(entry.provider, entry.model);
     this.metrics.cacheSavedCost.inc({ provider: entry.provider, model }, entry.costUsd);
@@ -159,14 +208,17 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A fresh entry for the plan if there is one, else a stale-capable one if there is one. */
-  private async lookup(plan: ReadablePlan): Promise<{ fresh?: CacheEntry; stale?: CacheEntry }> {
+  private async lookup(
+    plan: ReadablePlan,
+    usable: (entry: CacheEntry) => boolean,
+  ): Promise<{ fresh?: CacheEntry; stale?: CacheEntry }> {
     const now = Date.now();
     const local = this.firstTier.get(plan.key);
-    if (local && local.expiresAt > now && this.usable(plan, local)) return { fresh: local };
-    let stale = local && this.staleCapable(local, now) && this.usable(plan, local) ? local : undefined;
+    if (local && local.expiresAt > now && usable(local)) return { fresh: local };
+    let stale = local && this.staleCapable(local, now) && usable(local) ? local : undefined;
     const epoch = this.firstTier.epoch;
     const stored = await this.secondTier.get(plan.key);
-    if (!stored || !this.usable(plan, stored.entry)) return { stale };
+    if (!stored || !usable(stored.entry)) return { stale };
     const remote = stored.entry;
     if (remote.expiresAt > now) {
       this.firstTier.fill(epoch, plan.key, remote, this.retainedUntil(remote) - Date.now(), stored.bytes);
@@ -181,15 +233,16 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
    * provider and model are kept: a fallback model's answer is not the answer to this request's key.
    * An answer larger than CACHE_MAX_ENTRY_BYTES serialised is not kept either.
    */
-  private async write(
+  private async write<A extends AnsweredBy>(
+    kind: AnswerKind<A>,
     plan: CachePlan,
-    answer: ProviderAnswer | undefined,
+    answer: A | undefined,
     lockToken?: string,
   ): Promise<void> {
     if (plan.key === undefined) return;
     const storable =
       answer !== undefined && plan.write && answer.provider === plan.provider && answer.model === plan.model;
-    const entry = storable ? entryOf(answer, plan.ttlSeconds) : undefined;
+    const entry = storable ? kind.entryOf(answer, plan.ttlSeconds) : undefined;
     const value = entry ? encodeEntry(entry) : '';
     if (!entry || value.length > this.config.cache.maxEntryBytes) {
       if (lockToken) await this.secondTier.commit(plan.key, '', 0, lockToken, this.filled(plan.key));
@@ -203,11 +256,13 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * An entry under a caller's own `x-cache-key` may have been written for another format: it answers only
-   * if it passes the check a fresh answer passes (the same bounded validators, RE2 patterns included).
+   * An entry under a caller's own `x-cache-key` may have been written for another kind or format: it
+   * answers only a request of its kind, and only if it passes the check a fresh answer passes (the same
+   * bounded validators, RE2 patterns included).
    */
-  private usable(plan: CachePlan, entry: CacheEntry): boolean {
-    if (!plan.responseFormat) return true;
+  private usable<A extends AnsweredBy>(kind: AnswerKind<A>, plan: CachePlan, entry: CacheEntry): boolean {
+    if (kind.answerOf(entry) === undefined) return false;
+    if (!plan.responseFormat || !('completion' in entry)) return true;
     const content = entry.completion.choices[0]?.message.content ?? null;
     try {
       return this.structured.check(plan.responseFormat, content).ok;

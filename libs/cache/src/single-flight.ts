@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@breakwater/contracts';
-import { ProviderAnswer } from '@breakwater/llm-provider';
 import { CacheBus } from './cache-bus';
-import { CacheEntry, answerOf, entryOf } from './cache-entry';
+import { AnswerKind, AnsweredBy, CacheEntry } from './cache-entry';
 import { SecondTier } from './second-tier';
 
 export interface SingleFlightTiming {
@@ -14,17 +13,21 @@ export interface SingleFlightTiming {
   pollMs: number;
 }
 
-/** A miss to resolve: the key, a check that an entry suits this request, and how to produce and store. */
-export interface FlightRequest {
+/**
+ * A miss to resolve: the key, the kind of answer, a check that an entry suits this request (its kind
+ * included), and how to produce and store.
+ */
+export interface FlightRequest<A extends AnsweredBy> {
   key: string;
+  kind: AnswerKind<A>;
   usable(entry: CacheEntry): boolean;
-  produce(): Promise<ProviderAnswer>;
+  produce(): Promise<A>;
   /** Stores the answer and, given the lock's token, releases it and rings the waiters (one round trip). */
-  commit(answer: ProviderAnswer | undefined, lockToken?: string): Promise<void>;
+  commit(answer: A | undefined, lockToken?: string): Promise<void>;
 }
 
-export interface FlightOutcome {
-  answer: ProviderAnswer;
+export interface FlightOutcome<A extends AnsweredBy> {
+  answer: A;
   /** The answer as an entry: its `costUsd` is what the original call cost. */
   entry: CacheEntry;
   /** True when this request's own provider call made the answer (MISS); false when it reused one (HIT). */
@@ -47,7 +50,7 @@ export interface FlightOutcome {
  * flight and never start one another could join.
  */
 export class SingleFlight {
-  private readonly flights = new Map<string, Promise<FlightOutcome>>();
+  private readonly flights = new Map<string, Promise<FlightOutcome<AnsweredBy>>>();
 
   constructor(
     private readonly tier: SecondTier,
@@ -55,7 +58,7 @@ export class SingleFlight {
     private readonly timing: SingleFlightTiming,
   ) {}
 
-  async run(request: FlightRequest): Promise<FlightOutcome> {
+  async run<A extends AnsweredBy>(request: FlightRequest<A>): Promise<FlightOutcome<A>> {
     const running = this.flights.get(request.key);
     if (running) return this.join(running, request);
     const flight = this.lead(request);
@@ -67,28 +70,37 @@ export class SingleFlight {
     return flight;
   }
 
-  private async join(running: Promise<FlightOutcome>, request: FlightRequest): Promise<FlightOutcome> {
+  /** A flight under the same key may be of another kind (a shared `x-cache-key`): `usable` says no then. */
+  private async join<A extends AnsweredBy>(
+    running: Promise<FlightOutcome<AnsweredBy>>,
+    request: FlightRequest<A>,
+  ): Promise<FlightOutcome<A>> {
     try {
       const { entry } = await running;
-      if (request.usable(entry)) return { answer: answerOf(entry), entry, produced: false };
+      const answer = request.usable(entry) ? request.kind.answerOf(entry) : undefined;
+      if (answer) return { answer, entry, produced: false };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
     }
     return this.produce(request);
   }
 
-  private async lead(request: FlightRequest): Promise<FlightOutcome> {
+  private async lead<A extends AnsweredBy>(request: FlightRequest<A>): Promise<FlightOutcome<A>> {
     const token = randomUUID();
     const lock = await this.tier.lock(request.key, token, this.timing.lockTtlMs);
     if (lock === 'held') {
       const entry = await this.awaitHolder(request);
-      if (entry) return { answer: answerOf(entry), entry, produced: false };
+      const answer = entry && request.kind.answerOf(entry);
+      if (entry && answer) return { answer, entry, produced: false };
       return this.produce(request);
     }
     return this.produce(request, lock === 'acquired' ? token : undefined);
   }
 
-  private async produce(request: FlightRequest, lockToken?: string): Promise<FlightOutcome> {
+  private async produce<A extends AnsweredBy>(
+    request: FlightRequest<A>,
+    lockToken?: string,
+  ): Promise<FlightOutcome<A>> {
     const renew = lockToken
       ? setInterval(
           () => void this.tier.extend(request.key, lockToken, this.timing.lockTtlMs),
@@ -96,7 +108,7 @@ export class SingleFlight {
         )
       : undefined;
     renew?.unref();
-    let answer: ProviderAnswer;
+    let answer: A;
     try {
       answer = await request.produce();
     } catch (error) {
@@ -106,11 +118,13 @@ export class SingleFlight {
     }
     clearInterval(renew);
     await request.commit(answer, lockToken);
-    return { answer, entry: entryOf(answer, 0), produced: true };
+    return { answer, entry: request.kind.entryOf(answer, 0), produced: true };
   }
 
   /** The holder's entry once it lands; undefined when the holder is gone without one or the wait is over. */
-  private async awaitHolder(request: FlightRequest): Promise<CacheEntry | undefined> {
+  private async awaitHolder<A extends AnsweredBy>(
+    request: FlightRequest<A>,
+  ): Promise<CacheEntry | undefined> {
     const deadline = Date.now() + this.timing.maxWaitMs;
     const waiter = this.bus.waitFor(request.key);
     try {

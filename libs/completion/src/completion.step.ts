@@ -67,18 +67,22 @@ export interface StreamedCompletion extends Completion {
   live: boolean;
 }
 
-/** Embeddings to produce: like a completion's work, without a cache plan (embeddings are not cached). */
+/** Embeddings to produce: the same work as a completion's, cache plan included. */
 export interface EmbeddingWork {
   callerId: string;
   request: EmbeddingRequest;
   routing: Routing;
+  /** As the request planned it (ResponseCache.planEmbeddings); without one the cache takes no part. */
+  cachePlan?: CachePlan;
   budget: BudgetHold;
   signal?: AbortSignal;
 }
 
-/** Embeddings not yet accounted for: `settle()` books them once. */
+/** Embeddings (float vectors) not yet accounted for: `settle()` books them once. */
 export interface Embedded {
   answer: EmbeddingAnswer;
+  cache: CacheStatus;
+  /** What the caller is charged: nothing when the cache answered. */
   costUsd: number;
   settle(): Promise<void>;
 }
@@ -209,25 +213,38 @@ export class CompletionStep {
     return { route, fallbacks };
   }
 
-  /** Embeddings from the provider step (breakers, retries, fallbacks, the outbound quota before each attempt). */
+  /**
+   * Embeddings from the cache or the provider step (breakers, retries, fallbacks, the outbound quota
+   * before each attempt), as float vectors; throws what the provider step throws, having booked nothing.
+   * A hit is booked as a request and a cache hit with the tokens it served, and costs nothing.
+   */
   async embed(work: EmbeddingWork): Promise<Embedded> {
-    const answer = await this.providers.embed(work.routing.route, work.request, {
-      fallbacks: work.routing.fallbacks,
-      signal: work.signal,
-      beforeAttempt: (provider) => this.outbound.take(provider),
-    });
+    const call = () =>
+      this.providers.embed(work.routing.route, work.request, {
+        fallbacks: work.routing.fallbacks,
+        signal: work.signal,
+        beforeAttempt: (provider) => this.outbound.take(provider),
+      });
+    const { answer, status }: CachedResult<EmbeddingAnswer> = work.cachePlan
+      ? await this.cache.embeddingsThrough(work.cachePlan, call)
+      : { answer: await call(), status: 'BYPASS' };
+    const cacheHit = status === 'HIT' || status === 'STALE';
     const { usage } = answer.embeddings;
+    const spent = cacheHit
+      ? { tokens: 0, costUsd: 0 }
+      : { tokens: usage.total_tokens, costUsd: answer.costUsd };
     return {
       answer,
-      costUsd: answer.costUsd,
+      cache: status,
+      costUsd: spent.costUsd,
       settle: async () => {
         await Promise.all([
-          work.budget.settle({ tokens: usage.total_tokens, costUsd: answer.costUsd }),
+          work.budget.settle(spent),
           this.usage.recordFor(work.callerId, answer, {
             tokensIn: usage.prompt_tokens,
             tokensOut: 0,
-            costUsd: answer.costUsd,
-            cacheHit: false,
+            costUsd: spent.costUsd,
+            cacheHit,
           }),
         ]);
       },

@@ -2,3 +2,4 @@
 // gateway's request path and the queue's worker alike.
 export * from './completion.module';
 export * from './completion.step';
+export * from './embedding-encoding';

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Job, JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion, JobStatus } from '@breakwater/contracts';
+import { JobStatus } from '@breakwater/contracts';
 import { JobQueue } from './job-queue';
-import { EXPIRED_REASON, JobView, LlmJobData, heldOf } from './llm-job';
+import { EXPIRED_REASON, JobView, LlmJobData, LlmJobResult, heldOf } from './llm-job';
 import { parseError } from './llm-job.processor';
 import { QueueCapacity } from './queue-capacity';
 import { BULL_PRIORITY, LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
@@ -41,7 +41,7 @@ export class BullJobQueue extends JobQueue {
   private counted?: { depth: number; at: number };
 
   constructor(
-    @InjectQueue(LLM_PRODUCER) private readonly queue: Queue<LlmJobData, ChatCompletion>,
+    @InjectQueue(LLM_PRODUCER) private readonly queue: Queue<LlmJobData, LlmJobResult>,
     config: AppConfig,
   ) {
     super();
@@ -105,12 +105,12 @@ export class BullJobQueue extends JobQueue {
   }
 
   async find(queueId: string): Promise<JobView | undefined> {
-    const job = await Job.fromId<LlmJobData, ChatCompletion>(this.queue, queueId);
+    const job = await Job.fromId<LlmJobData, LlmJobResult>(this.queue, queueId);
     if (!job) return undefined;
     return this.viewOf(job, await job.getState());
   }
 
-  private async viewOf(job: Job<LlmJobData, ChatCompletion>, state: string): Promise<JobView> {
+  private async viewOf(job: Job<LlmJobData, LlmJobResult>, state: string): Promise<JobView> {
     const data = job.data;
     let status: JobStatus = STATE_TO_STATUS[state] ?? 'queued';
     let error: { code: string; message: string } | undefined;
@@ -147,7 +147,7 @@ export class BullJobQueue extends JobQueue {
    * then the prioritized set by score (priority, then a counter: first in, first out within one
    * priority); delayed jobs come after both, in the order they become due.
    */
-  private async positionOf(job: Job<LlmJobData, ChatCompletion>, state: string): Promise<number | undefined> {
+  private async positionOf(job: Job<LlmJobData, LlmJobResult>, state: string): Promise<number | undefined> {
     const client = await this.queue.client;
     const id = job.id ?? '';
     if (state === 'waiting') {

@@ -1,10 +1,9 @@
 import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { RedisConnections } from '@breakwater/redis';
-import { EXPIRED_REASON, HeldProgress, LlmJobData, heldOf } from './llm-job';
+import { EXPIRED_REASON, HeldProgress, LlmJobData, LlmJobResult, heldOf } from './llm-job';
 import { LlmJobRunner } from './llm-job.runner';
 import { JobEvents } from './job-events';
 import { ManagedWorkerHost } from './managed-worker.host';
@@ -30,7 +29,7 @@ import {
   stalledInterval: WORKER_STALLED_INTERVAL_MS,
   maxStalledCount: WORKER_MAX_STALLED_COUNT,
 })
-export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletion> {
+export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, LlmJobResult> {
   constructor(
     config: AppConfig,
     redis: RedisConnections,
@@ -41,13 +40,13 @@ export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletio
     super(redis, config.workers.concurrency, config.resilience.requestTimeoutMs);
   }
 
-  protected async handle(job: Job<LlmJobData, ChatCompletion>, token?: string): Promise<ChatCompletion> {
+  protected async handle(job: Job<LlmJobData, LlmJobResult>, token?: string): Promise<LlmJobResult> {
     const outcome = await this.runner.run(job.data, job.attemptsMade + 1);
     switch (outcome.kind) {
       case 'completed':
         this.metrics.queueJobsTotal.inc({ outcome: 'completed' });
         this.events.ended(job.data, outcome);
-        return outcome.completion;
+        return outcome.result;
       case 'wait':
         // Its status says why it waits; no attempt is spent, so BullMQ's failedReason would not.
         await job.updateProgress(held(outcome.reason));
@@ -65,7 +64,7 @@ export class LlmJobProcessor extends ManagedWorkerHost<LlmJobData, ChatCompletio
 
   /** Final failures only (attempts spent, or unrecoverable): retries in between are not the end. */
   @OnWorkerEvent('failed')
-  failed(job: Job<LlmJobData, ChatCompletion> | undefined, error: Error): void {
+  failed(job: Job<LlmJobData, LlmJobResult> | undefined, error: Error): void {
     if (!job || error instanceof DelayedError) return;
     const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!final) return;

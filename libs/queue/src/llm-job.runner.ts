@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BudgetHold, CompletionStep } from '@breakwater/completion';
-import { ChatCompletion, GatewayError } from '@breakwater/contracts';
+import { BudgetHold, CompletionStep, Routing, encodedEmbeddings } from '@breakwater/completion';
+import { GatewayError } from '@breakwater/contracts';
 import { ATTR, Metrics, SpanKind, Tracing } from '@breakwater/observability';
 import { CircuitOpenError, ModelRoute, ProviderHeldError } from '@breakwater/llm-provider';
 import { Limits } from '@breakwater/rate-limit';
-import { LlmJobData } from './llm-job';
+import { ChatJobData, EmbeddingsJobData, LlmJobData, LlmJobResult } from './llm-job';
 import { LLM_QUEUE, MIN_WAIT_MS } from './queue.constants';
 
 /**
@@ -17,7 +17,7 @@ import { LLM_QUEUE, MIN_WAIT_MS } from './queue.constants';
  * - expired: older than QUEUE_REQUEST_TTL_SECONDS: the provider is never called.
  */
 export type RunOutcome = (
-  | { kind: 'completed'; completion: ChatCompletion }
+  | { kind: 'completed'; result: LlmJobResult }
   | { kind: 'wait'; delayMs: number; reason: string }
   | { kind: 'retry'; error: { code: string; message: string } }
   | { kind: 'failed'; error: { code: string; message: string } }
@@ -26,6 +26,12 @@ export type RunOutcome = (
   /** The run's span, as a W3C trace context, for what the job's end sends on (its webhook). */
   traceparent?: string;
 };
+
+/** A job's answer, not yet booked. */
+interface Answer {
+  result: LlmJobResult;
+  settle(): Promise<void>;
+}
 
 /**
  * Runs a queued job through the CompletionStep a synchronous request runs (cache as the request planned
@@ -78,28 +84,52 @@ export class LlmJobRunner {
     if (!slot)
       return { kind: 'wait', delayMs: MIN_WAIT_MS, reason: 'GLOBAL_CONCURRENCY requests are in flight' };
     try {
-      const routing = this.completion.resolve(job.request, job.fallbackModels);
+      const routing =
+        job.kind === 'embeddings'
+          ? this.completion.resolveEmbedding(job.request, job.fallbackModels)
+          : this.completion.resolve(job.request, job.fallbackModels);
       routes = [routing.route, ...routing.fallbacks];
-      // Through the cache as planned by the request: identical jobs queued in one outage share one call.
-      const done = await this.completion.complete({
-        callerId: job.callerId,
-        request: job.request,
-        routing,
-        cachePlan: job.cachePlan,
-        budget,
-      });
+      const done =
+        job.kind === 'embeddings'
+          ? await this.embed(job, routing, budget)
+          : await this.complete(job, routing, budget);
       await done.settle();
       this.metrics.queueWait.observe((Date.now() - job.createdAt) / 1000);
       this.logger.log(
         { request_id: job.requestId, queue_id: job.queueId, caller: job.callerId },
         'queued job completed',
       );
-      return { kind: 'completed', completion: done.answer.completion };
+      return { kind: 'completed', result: done.result };
     } catch (error) {
       return this.sorted(error, job, attempt, routes);
     } finally {
       slot.release();
     }
+  }
+
+  /** Through the cache as planned by the request: identical jobs queued in one outage share one call. */
+  private async complete(job: ChatJobData, routing: Routing, budget: BudgetHold): Promise<Answer> {
+    const done = await this.completion.complete({
+      callerId: job.callerId,
+      request: job.request,
+      routing,
+      cachePlan: job.cachePlan,
+      budget,
+    });
+    return { result: done.answer.completion, settle: () => done.settle() };
+  }
+
+  /** The same for embeddings; the result is written in the encoding the request asked for. */
+  private async embed(job: EmbeddingsJobData, routing: Routing, budget: BudgetHold): Promise<Answer> {
+    const done = await this.completion.embed({
+      callerId: job.callerId,
+      request: job.request,
+      routing,
+      cachePlan: job.cachePlan,
+      budget,
+    });
+    const result = encodedEmbeddings(done.answer.embeddings, job.request.encoding_format);
+    return { result, settle: () => done.settle() };
   }
 
   private sorted(error: unknown, job: LlmJobData, attempt: number, routes: ModelRoute[]): RunOutcome {

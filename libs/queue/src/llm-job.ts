@@ -3,17 +3,36 @@ import {
   AcceptedBody,
   ChatCompletion,
   ChatCompletionRequest,
+  EmbeddingList,
+  EmbeddingRequest,
+  EncodedEmbeddingList,
   JobStatusBody,
   Priority,
 } from '@breakwater/contracts';
 import { BudgetReservation } from '@breakwater/rate-limit';
 
 /** Everything a worker needs to answer a queued request exactly as the gateway would have. */
-export interface LlmJobData {
+export type LlmJobData = ChatJobData | EmbeddingsJobData;
+
+/** A chat completion to make; jobs queued before `kind` existed are these. */
+export interface ChatJobData extends JobFacts {
+  kind?: 'chat';
+  request: ChatCompletionRequest;
+}
+
+/** Embeddings to make: the request keeps its `encoding_format`, which the result is written in. */
+export interface EmbeddingsJobData extends JobFacts {
+  kind: 'embeddings';
+  request: EmbeddingRequest;
+}
+
+/** What a finished job answers on `/v1/results`: the body its request's 200 would have had. */
+export type LlmJobResult = ChatCompletion | EmbeddingList | EncodedEmbeddingList;
+
+interface JobFacts {
   queueId: string;
   requestId: string;
   callerId: string;
-  request: ChatCompletionRequest;
   fallbackModels: string[];
   callbackUrl?: string;
   /** Why it was queued (`async mode`, or the provider's failure). */
@@ -53,7 +72,7 @@ export function heldOf(progress: unknown): { code: string; message: string } | u
 export interface JobView {
   callerId: string;
   status: JobStatusBody;
-  result?: ChatCompletion;
+  result?: LlmJobResult;
 }
 
 export function acceptedBody(data: LlmJobData, durable: boolean): AcceptedBody {

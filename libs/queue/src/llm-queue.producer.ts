@@ -14,7 +14,12 @@ import { LLM_QUEUE } from './queue.constants';
 const GAUGE_REFRESH_MS = 5_000;
 const QUEUE_FULL_RETRY_SECONDS = 30;
 
-export type NewJob = Omit<LlmJobData, 'queueId' | 'createdAt' | 'expiresAt'>;
+/** A job as a request hands it over; distributed over the kinds, so each keeps its own request type. */
+export type NewJob = LlmJobData extends infer Job
+  ? Job extends LlmJobData
+    ? Omit<Job, 'queueId' | 'createdAt' | 'expiresAt'>
+    : never
+  : never;
 
 /**
  * Accepts work for later: into the BullMQ job queue (durable, shared by every replica) while Redis

@@ -12,9 +12,9 @@ function gatedRunner() {
   const gates: (() => void)[] = [];
   const runner = {
     run: (data: LlmJobData): Promise<RunOutcome> => {
-      order.push(data.request.messages[0].content as string);
+      order.push(data.requestId);
       return new Promise((resolve) =>
-        gates.push(() => resolve({ kind: 'completed', completion: {} as ChatCompletion })),
+        gates.push(() => resolve({ kind: 'completed', result: {} as ChatCompletion })),
       );
     },
   };

@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { BackoffStrategy, Backoffs } from 'bullmq';
 import { AppConfig } from '@breakwater/config';
-import { ChatCompletion, JobStatus } from '@breakwater/contracts';
+import { JobStatus } from '@breakwater/contracts';
 import { Metrics } from '@breakwater/observability';
 import { FinishedJobs } from './finished-jobs';
 import { JobEvents } from './job-events';
 import { JobQueue } from './job-queue';
-import { JobView, LlmJobData } from './llm-job';
+import { JobView, LlmJobData, LlmJobResult } from './llm-job';
 import { LlmJobRunner, RunOutcome } from './llm-job.runner';
 import { QueueCapacity } from './queue-capacity';
 import { BULL_PRIORITY, llmJobOptions } from './queue.constants';
@@ -27,7 +27,7 @@ interface JobRecord {
   createdAt: number;
   updatedAt: number;
   expiresAt: number;
-  result?: ChatCompletion;
+  result?: LlmJobResult;
   error?: { code: string; message: string };
 }
 
@@ -38,7 +38,7 @@ interface LocalJob {
   /** Epoch ms before which the job does not run (backoff, or waiting for a breaker). */
   notBefore: number;
   updatedAt: number;
-  result?: ChatCompletion;
+  result?: LlmJobResult;
   error?: { code: string; message: string };
 }
 
@@ -217,7 +217,7 @@ export class MemoryJobQueue extends JobQueue implements OnApplicationShutdown {
     switch (outcome.kind) {
       case 'completed':
         job.attempts++;
-        Object.assign(job, { state: 'completed', result: outcome.completion });
+        Object.assign(job, { state: 'completed', result: outcome.result });
         break;
       case 'wait':
         Object.assign(job, {

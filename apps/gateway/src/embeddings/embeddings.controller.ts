@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { encodedEmbeddings } from '@breakwater/completion';
 import { AppConfig } from '@breakwater/config';
-import { Caller, EmbeddingList, EncodedEmbeddingList } from '@breakwater/contracts';
+import { AcceptedBody, Caller, EmbeddingList, EncodedEmbeddingList } from '@breakwater/contracts';
+import { requestLogFields } from '@breakwater/observability';
 import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { directivesOf } from '../chat/request-directives';
@@ -10,7 +12,6 @@ import { markAnswered } from '../http/answered-by';
 import { clientGone } from '../http/client-gone';
 import { ApiAnswer, ApiCaller, ApiContractErrors } from '../http/openapi';
 import { EmbeddingRequestDto } from './dto/embedding-request.dto';
-import { encodedEmbeddings } from './embedding-encoding';
 import { EmbeddingsService } from './embeddings.service';
 
 @ApiTags('embeddings')
@@ -25,7 +26,22 @@ export class EmbeddingsController {
 
   @Post('embeddings')
   @HttpCode(200)
-  @ApiAnswer(200, 'EmbeddingList', 'Embedded by the provider.', 'x-provider', 'x-model')
+  @ApiAnswer(
+    200,
+    'EmbeddingList',
+    'Embedded, from the cache or a provider.',
+    'x-cache',
+    'x-provider',
+    'x-model',
+  )
+  @ApiAnswer(
+    202,
+    'AcceptedBody',
+    'Queued: the provider is unavailable (queue_if_unavailable) or x-processing-mode is async; the result is the embedding list.',
+    'x-cache',
+    'Location',
+    'Retry-After',
+  )
   @ApiContractErrors(
     'INVALID_REQUEST',
     'FORBIDDEN',
@@ -36,20 +52,35 @@ export class EmbeddingsController {
     'BUDGET_EXCEEDED',
     'PROVIDER_ERROR',
     'PROVIDER_UNAVAILABLE',
+    'QUEUE_FULL',
   )
   async create(
     @Body() body: EmbeddingRequestDto,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<EmbeddingList | EncodedEmbeddingList> {
+  ): Promise<EmbeddingList | EncodedEmbeddingList | AcceptedBody> {
     const directives = directivesOf(request.headers, this.config.callers.processingModes.get(caller.id));
     const outcome = await this.embeddings.embed(caller, body, directives, {
+      requestId: request.id,
       signal: clientGone(reply),
       onRateLimit: (headers) => {
         reply.headers(headers);
       },
+      onCacheStatus: (status) => {
+        reply.header('x-cache', status);
+        requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
+      },
     });
+    if (outcome.kind === 'queued') {
+      const { accepted } = outcome;
+      reply
+        .status(202)
+        .header('location', accepted.status_url)
+        .header('retry-after', String(outcome.retryAfterSeconds));
+      requestLogFields(request.raw).queue_id = accepted.queue_id;
+      return accepted;
+    }
     markAnswered(request, reply, {
       provider: outcome.provider,
       model: outcome.model,
@@ -60,3 +91,5 @@ export class EmbeddingsController {
     return encodedEmbeddings(outcome.embeddings, body.encoding_format);
   }
 }
+
+const CACHE_LOG_VALUES = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass', STALE: 'stale' } as const;

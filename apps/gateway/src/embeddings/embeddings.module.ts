@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@breakwater/cache';
 import { CompletionModule } from '@breakwater/completion';
 import { RateLimitModule } from '@breakwater/rate-limit';
 import { CallerGuard } from '../auth/caller.guard';
@@ -7,7 +8,7 @@ import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
 
 @Module({
-  imports: [CompletionModule, RateLimitModule, ModelsModule],
+  imports: [CompletionModule, CacheModule, RateLimitModule, ModelsModule],
   providers: [EmbeddingsService, CallerGuard],
   controllers: [EmbeddingsController],
 })

@@ -1,8 +1,8 @@
 import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { Caller, ChatCompletion, GatewayError, JobStatusBody } from '@breakwater/contracts';
-import { JobStatusFeed, JobStatusStore, JobView } from '@breakwater/queue';
+import { Caller, GatewayError, JobStatusBody } from '@breakwater/contracts';
+import { JobStatusFeed, JobStatusStore, JobView, LlmJobResult } from '@breakwater/queue';
 import { CallerGuard } from '../auth/caller.guard';
 import { ApiAnswer, ApiCaller, ApiContractErrors, ApiEventStream } from '../http/openapi';
 import { RateLimitHeadersInterceptor } from '../http/rate-limit-headers.interceptor';
@@ -113,7 +113,7 @@ export class JobsController {
     @Param('queue_id', queueIdPipe) queueId: string,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ChatCompletion | JobStatusBody> {
+  ): Promise<LlmJobResult | JobStatusBody> {
     const job = await this.find(queueId, caller);
     const { status } = job;
     switch (status.status) {

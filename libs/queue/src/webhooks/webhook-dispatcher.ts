@@ -82,7 +82,7 @@ export class WebhookDispatcher implements OnModuleInit {
 export function webhookBody(queueId: string, outcome: RunOutcome): Record<string, unknown> {
   switch (outcome.kind) {
     case 'completed':
-      return { queue_id: queueId, status: 'completed', result: outcome.completion };
+      return { queue_id: queueId, status: 'completed', result: outcome.result };
     case 'expired':
       return {
         queue_id: queueId,

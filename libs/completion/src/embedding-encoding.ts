@@ -1,7 +1,7 @@
 import { EmbeddingEncoding, EmbeddingList, EncodedEmbeddingList } from '@breakwater/contracts';
 
 /**
- * `list` in the asked encoding. `base64` is each vector's float32 values, little-endian, as OpenAI sends
+ * `list` in the asked encoding, for a 200 and a queued job's result alike (the cache keeps floats). `base64` is each vector's float32 values, little-endian, as OpenAI sends
  * them: its SDKs ask for it by default and decode it themselves, so it must work for existing code.
  */
 export function encodedEmbeddings(
