@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { API_KEY, CompatGateway, TARGETS, startCompatGateway } from './compat/compat-gateway';
+import { eventually } from './helpers/eventually';
 import { errorOf, postJson } from './helpers/gateway';
 
 describe('POST /v1/completions (legacy) with the OpenAI SDK', () => {
@@ -91,13 +92,23 @@ describe('POST /v1/completions (legacy) with the OpenAI SDK', () => {
     expect(error.param).toBe(param);
   });
 
-  it('passes a queued request through as the 202 of chat', async () => {
+  it('queues with the 202 of chat, and the queued result is a text_completion', async () => {
     const response = await postJson(
       `${compat.baseURL}/completions`,
       { model: 'mock/echo', prompt: 'later' },
       { authorization: `Bearer ${API_KEY}`, 'x-processing-mode': 'async' },
     );
     expect(response.status).toBe(202);
-    expect(((await response.json()) as { queue_id: string }).queue_id).toBeTruthy();
+    const { result_url: resultUrl } = (await response.json()) as { result_url: string };
+    const result = await eventually(async () => {
+      const look = await fetch(`${compat.baseURL.replace(/\/v1$/, '')}${resultUrl}`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      return look.status === 200
+        ? ((await look.json()) as { object: string; choices: { text: string }[] })
+        : undefined;
+    });
+    expect(result.object).toBe('text_completion');
+    expect(result.choices[0].text).toContain('later');
   });
 });

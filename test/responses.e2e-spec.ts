@@ -9,6 +9,7 @@ import {
   WeatherArgs,
   startCompatGateway,
 } from './compat/compat-gateway';
+import { eventually } from './helpers/eventually';
 import { TestGateway, errorOf, postJson, startGateway } from './helpers/gateway';
 import { AnthropicStub, startAnthropicStub } from './helpers/stubs/anthropic.stub';
 
@@ -285,11 +286,23 @@ describe('POST /v1/responses: refusals, the queue and another provider', () => {
     expect(((await response.json()) as { output_text: string }).output_text).toContain('hi there');
   });
 
-  it('passes a queued request through as the 202 of chat', async () => {
-    const response = await post({ model: 'mock/echo', input: 'later' }, { 'x-processing-mode': 'async' });
+  it('queues with the 202 of chat, and the queued result is a response object', async () => {
+    const response = await post(
+      { model: 'mock/echo', input: 'later', instructions: 'Be brief.' },
+      { 'x-processing-mode': 'async' },
+    );
     expect(response.status).toBe(202);
     const body = (await response.json()) as { queue_id: string; result_url: string };
     expect(body.result_url).toBe(`/v1/results/${body.queue_id}`);
+    const result = await eventually(async () => {
+      const look = await fetch(`${gateway.url}${body.result_url}`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      return look.status === 200 ? ((await look.json()) as Record<string, unknown>) : undefined;
+    });
+    expect(result).toMatchObject({ object: 'response', status: 'completed', instructions: 'Be brief.' });
+    expect(result.id).toMatch(/^resp_/);
+    expect(result.output_text).toContain('later');
   });
 
   it('answers through Anthropic: text, and a function call mapped to tool_use', async () => {

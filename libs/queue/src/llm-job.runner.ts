@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BudgetHold, CompletionStep, Routing, encodedEmbeddings } from '@breakwater/completion';
+import { BudgetHold, CompletionStep, Routing, encodedEmbeddings, shapedAnswer } from '@breakwater/completion';
 import { GatewayError } from '@breakwater/contracts';
 import { ATTR, Metrics, SpanKind, Tracing } from '@breakwater/observability';
 import { CircuitOpenError, ModelRoute, ProviderHeldError } from '@breakwater/llm-provider';
@@ -116,7 +116,7 @@ export class LlmJobRunner {
       cachePlan: job.cachePlan,
       budget,
     });
-    return { result: done.answer.completion, settle: () => done.settle() };
+    return { result: shapedAnswer(done.answer.completion, job.answerShape), settle: () => done.settle() };
   }
 
   /** The same for embeddings; the result is written in the encoding the request asked for. */

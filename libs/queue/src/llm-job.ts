@@ -1,7 +1,7 @@
 import { CachePlan } from '@breakwater/cache';
+import { AnswerShape, shapedAnswer } from '@breakwater/completion';
 import {
   AcceptedBody,
-  ChatCompletion,
   ChatCompletionRequest,
   EmbeddingList,
   EmbeddingRequest,
@@ -18,6 +18,8 @@ export type LlmJobData = ChatJobData | EmbeddingsJobData;
 export interface ChatJobData extends JobFacts {
   kind?: 'chat';
   request: ChatCompletionRequest;
+  /** The shape the result is given in (a Responses `response`, a legacy `text_completion`); absent: chat. */
+  answerShape?: AnswerShape;
 }
 
 /** Embeddings to make: the request keeps its `encoding_format`, which the result is written in. */
@@ -27,7 +29,7 @@ export interface EmbeddingsJobData extends JobFacts {
 }
 
 /** What a finished job answers on `/v1/results`: the body its request's 200 would have had. */
-export type LlmJobResult = ChatCompletion | EmbeddingList | EncodedEmbeddingList;
+export type LlmJobResult = ReturnType<typeof shapedAnswer> | EmbeddingList | EncodedEmbeddingList;
 
 interface JobFacts {
   queueId: string;

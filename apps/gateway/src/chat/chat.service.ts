@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { CachePlan, CacheStatus, ResponseCache, plannedStatusOf } from '@breakwater/cache';
-import { CompletionStep, Routing, StreamedCompletion } from '@breakwater/completion';
+import { AnswerShape, CompletionStep, Routing, StreamedCompletion } from '@breakwater/completion';
 import { AppConfig } from '@breakwater/config';
 import {
   AcceptedBody,
@@ -60,6 +60,8 @@ export interface RequestContext {
   onRoute?: (route: Routing['route']) => void;
   /** The body a streamed answer is written into; absent: chat chunks (SseBody). */
   streamBody?: () => StreamBody;
+  /** The shape the endpoint answers in, which a queued request's result and webhook take too; absent: chat. */
+  answerShape?: AnswerShape;
 }
 
 /** One request on its way: what every step needs, resolved once. */
@@ -307,6 +309,7 @@ export class ChatService {
       cachePlan: step.plan,
       reservation: step.admission.handOver(),
       priority: step.directives.priority,
+      answerShape: step.context.answerShape,
     });
     return { kind: 'queued', accepted, retryAfterSeconds, errorCode };
   }

@@ -18,7 +18,8 @@ import {
   ApiEventStreamAnswer,
 } from '../http/openapi';
 import { CreateCompletionDto } from './dto/create-completion.dto';
-import { TextCompletion, chatRequestOf, textChunkOf, textCompletionOf } from './text-completion.mapper';
+import { TextCompletion, textChunkOf, textCompletionOf } from '@breakwater/completion';
+import { chatRequestOf } from './completion-request.mapper';
 
 /** OpenAI's legacy completions: the prompt as one user message on the chat path, the answer as text. */
 @ApiTags('completions')
@@ -80,6 +81,7 @@ export class CompletionsController {
       {
         ...requestContextOf(request, reply),
         streamBody: () => new SseBody(includeUsage, request.id, textChunkOf),
+        answerShape: { kind: 'text_completion' },
       },
     );
     return respond(outcome, chatRequest, request, reply, textCompletionOf);

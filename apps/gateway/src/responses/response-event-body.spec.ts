@@ -1,6 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { ChatCompletion, GatewayError } from '@breakwater/contracts';
 import { ResponseEventBody } from './response-event-body';
+import { responseHeadOf } from './response-head';
 
 interface Event {
   type: string;
@@ -46,7 +47,7 @@ const completion = (finish: 'stop' | 'length' | 'tool_calls'): ChatCompletion =>
 
 describe('ResponseEventBody', () => {
   it('writes the Responses events in order, items closed before the next opens, ids kept to the end', async () => {
-    const body = new ResponseEventBody({ model: 'mock/echo', input: 'hi' });
+    const body = new ResponseEventBody(responseHeadOf({ model: 'mock/echo', input: 'hi' }));
     body.replay(completion('tool_calls'));
     const events = await eventsOf(body);
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_e, index) => index));
@@ -85,7 +86,7 @@ describe('ResponseEventBody', () => {
   });
 
   it('ends a cut answer with response.incomplete', async () => {
-    const body = new ResponseEventBody({ model: 'mock/echo', input: 'hi' });
+    const body = new ResponseEventBody(responseHeadOf({ model: 'mock/echo', input: 'hi' }));
     body.replay(completion('length'));
     const last = (await eventsOf(body)).at(-1)!;
     expect(last.type).toBe('response.incomplete');
@@ -96,7 +97,7 @@ describe('ResponseEventBody', () => {
   });
 
   it('ends a broken stream with an error event, then response.failed', async () => {
-    const body = new ResponseEventBody({ model: 'mock/echo', input: 'hi' });
+    const body = new ResponseEventBody(responseHeadOf({ model: 'mock/echo', input: 'hi' }));
     body.chunk({
       id: 'c',
       object: 'chat.completion.chunk',

@@ -12,14 +12,7 @@ import {
 } from '@breakwater/contracts';
 import { completionChunks } from '@breakwater/llm-provider';
 import { StreamBody } from '../chat/sse-body';
-import { CreateResponseDto } from './dto/create-response.dto';
-import {
-  ResponseHead,
-  incompleteReasonOf,
-  responseHeadOf,
-  responseIdOf,
-  responseOf,
-} from './response.mapper';
+import { ResponseHead, incompleteReasonOf, responseIdOf, responseOf } from '@breakwater/completion';
 
 /** An event as it is written: OpenAI's event without its sequence number, which the body adds. */
 type EventOf<T> = T extends ResponseStreamEvent ? Omit<T, 'sequence_number'> : never;
@@ -50,7 +43,6 @@ interface CallItem {
  */
 export class ResponseEventBody implements StreamBody {
   private readonly out = new PassThrough();
-  private readonly head: ResponseHead;
   private sequence = 0;
   private begun = false;
   private nextOutputIndex = 0;
@@ -58,9 +50,7 @@ export class ResponseEventBody implements StreamBody {
   private readonly calls = new Map<number, CallItem>();
   private open: TextItem | CallItem | undefined;
 
-  constructor(private readonly body: CreateResponseDto) {
-    this.head = responseHeadOf(body);
-  }
+  constructor(private readonly head: ResponseHead) {}
 
   get stream(): Readable {
     return this.out;
@@ -84,7 +74,7 @@ export class ResponseEventBody implements StreamBody {
     if (!this.text && this.calls.size === 0) this.openText();
     this.close();
     const calls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call.id);
-    const response = responseOf(completion, this.body, this.head, {
+    const response = responseOf(completion, this.head, {
       message: this.text?.id ?? responseIdOf('msg'),
       calls,
     });

@@ -3,6 +3,7 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/c
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import type { Response } from 'openai/resources/responses/responses';
+import { responseOf } from '@breakwater/completion';
 import { AppConfig } from '@breakwater/config';
 import { AcceptedBody, Caller } from '@breakwater/contracts';
 import { CallerGuard } from '../auth/caller.guard';
@@ -20,7 +21,7 @@ import {
 import { CreateResponseDto } from './dto/create-response.dto';
 import { ResponseEventBody } from './response-event-body';
 import { chatRequestOf } from './response-request.mapper';
-import { responseOf } from './response.mapper';
+import { responseHeadOf } from './response-head';
 
 /** OpenAI's Responses API, stateless: each request is mapped to a chat request and walks the chat path. */
 @ApiTags('responses')
@@ -74,12 +75,18 @@ export class ResponsesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Response | AcceptedBody | Readable> {
     const chatRequest = chatRequestOf(body);
+    // Made once: a queued request's result is built on it too, so its id is the one a stream would name.
+    const head = responseHeadOf(body);
     const outcome = await this.chat.complete(
       caller,
       chatRequest,
       directivesOf(request.headers, this.config.callers.processingModes.get(caller.id)),
-      { ...requestContextOf(request, reply), streamBody: () => new ResponseEventBody(body) },
+      {
+        ...requestContextOf(request, reply),
+        streamBody: () => new ResponseEventBody(head),
+        answerShape: { kind: 'response', head },
+      },
     );
-    return respond(outcome, chatRequest, request, reply, (completion) => responseOf(completion, body));
+    return respond(outcome, chatRequest, request, reply, (completion) => responseOf(completion, head));
   }
 }

@@ -1,5 +1,6 @@
 import { ChatCompletion } from '@breakwater/contracts';
-import { chatRequestOf, textChunkOf, textCompletionOf } from './text-completion.mapper';
+import { textChunkOf, textCompletionOf } from '@breakwater/completion';
+import { chatRequestOf } from './completion-request.mapper';
 
 const completion: ChatCompletion = {
   id: 'chatcmpl-abc',

@@ -1,5 +1,6 @@
 import { ChatCompletion, ChatCompletionChoice } from '@breakwater/contracts';
-import { responseOf } from './response.mapper';
+import { responseOf } from '@breakwater/completion';
+import { responseHeadOf } from './response-head';
 
 const completionOf = (
   message: ChatCompletionChoice['message'],
@@ -13,9 +14,13 @@ const completionOf = (
   usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
 });
 
+/** The response a chat answer makes for a request: its head made from the body, then the answer. */
+const shaped = (completion: Parameters<typeof responseOf>[0], body: Parameters<typeof responseHeadOf>[0]) =>
+  responseOf(completion, responseHeadOf(body));
+
 describe('responseOf (chat → Responses)', () => {
   it('answers a message item, output_text, usage and the echoed settings', () => {
-    const response = responseOf(completionOf({ role: 'assistant', content: 'Hello' }, 'stop'), {
+    const response = shaped(completionOf({ role: 'assistant', content: 'Hello' }, 'stop'), {
       model: 'claude',
       input: 'hi',
       metadata: { a: 'b' },
@@ -43,7 +48,7 @@ describe('responseOf (chat → Responses)', () => {
   });
 
   it('answers only function_call items when the model only called tools', () => {
-    const response = responseOf(
+    const response = shaped(
       completionOf(
         {
           role: 'assistant',
@@ -61,12 +66,12 @@ describe('responseOf (chat → Responses)', () => {
   });
 
   it('is incomplete on length (max_output_tokens) and content_filter, and answers a refusal as such', () => {
-    const cut = responseOf(completionOf({ role: 'assistant', content: 'He' }, 'length'), {
+    const cut = shaped(completionOf({ role: 'assistant', content: 'He' }, 'length'), {
       model: 'm',
       input: 'x',
     });
     expect(cut).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
-    const refused = responseOf(
+    const refused = shaped(
       completionOf({ role: 'assistant', content: null, refusal: 'No.' }, 'content_filter'),
       { model: 'm', input: 'x' },
     );

@@ -7,7 +7,6 @@ import type {
   ResponseUsage,
 } from 'openai/resources/responses/responses';
 import { ChatCompletion, ChatCompletionUsage } from '@breakwater/contracts';
-import { CreateResponseDto } from './dto/create-response.dto';
 
 /** A fresh id of OpenAI's form: `resp_…`, `msg_…`, `fc_…`. */
 export function responseIdOf(prefix: 'resp' | 'msg' | 'fc'): string {
@@ -54,12 +53,7 @@ export function outputOf(completion: ChatCompletion, ids?: OutputIds): ResponseO
  * (finish_reason `length`: max_output_tokens; `content_filter`), else `completed`; the request's settings
  * are echoed as OpenAI does.
  */
-export function responseOf(
-  completion: ChatCompletion,
-  body: CreateResponseDto,
-  head: ResponseHead = responseHeadOf(body),
-  ids?: OutputIds,
-): Response {
+export function responseOf(completion: ChatCompletion, head: ResponseHead, ids?: OutputIds): Response {
   const output = outputOf(completion, ids);
   const reason = incompleteReasonOf(completion);
   return {
@@ -76,39 +70,6 @@ export function responseOf(
 
 /** What a response says before its answer is in: its id, time and the request's settings. */
 export type ResponseHead = Omit<Response, 'output_text'> & { output_text: string };
-
-export function responseHeadOf(body: CreateResponseDto): ResponseHead {
-  return {
-    id: responseIdOf('resp'),
-    object: 'response',
-    created_at: Math.floor(Date.now() / 1000),
-    status: 'in_progress',
-    background: false,
-    error: null,
-    incomplete_details: null,
-    instructions: body.instructions ?? null,
-    max_output_tokens: body.max_output_tokens ?? null,
-    metadata: body.metadata ?? {},
-    model: body.model,
-    output: [],
-    output_text: '',
-    parallel_tool_calls: body.parallel_tool_calls ?? true,
-    previous_response_id: null,
-    temperature: body.temperature ?? null,
-    text: { format: body.text?.format ?? { type: 'text' } } as Response['text'],
-    tool_choice: (body.tool_choice ?? 'auto') as Response['tool_choice'],
-    tools: (body.tools ?? []).map((tool) => ({
-      type: 'function',
-      name: tool.name,
-      description: tool.description ?? null,
-      parameters: tool.parameters ?? null,
-      strict: tool.strict ?? null,
-    })),
-    top_p: body.top_p ?? null,
-    truncation: 'disabled',
-    ...(body.user != null ? { user: body.user } : {}),
-  };
-}
 
 export function usageOf(usage: ChatCompletionUsage): ResponseUsage {
   return {
