@@ -107,7 +107,13 @@ export class BullJobQueue extends JobQueue {
   async find(queueId: string): Promise<JobView | undefined> {
     const job = await Job.fromId<LlmJobData, LlmJobResult>(this.queue, queueId);
     if (!job) return undefined;
-    return this.viewOf(job, await job.getState());
+    const state = await job.getState();
+    // The job can finish between reading it and reading its state: its result is then in a newer read.
+    if (state === 'completed' && job.returnvalue == null) {
+      const finished = await Job.fromId<LlmJobData, LlmJobResult>(this.queue, queueId);
+      if (finished) return this.viewOf(finished, state);
+    }
+    return this.viewOf(job, state);
   }
 
   private async viewOf(job: Job<LlmJobData, LlmJobResult>, state: string): Promise<JobView> {
