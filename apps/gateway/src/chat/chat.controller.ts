@@ -10,13 +10,7 @@ import { CallerGuard } from '../auth/caller.guard';
 import { CurrentCaller } from '../auth/current-caller.decorator';
 import { markAnswered, markAnsweredBy, markSpent } from '../http/answered-by';
 import { clientGone } from '../http/client-gone';
-import {
-  ApiAnswer,
-  ApiCaller,
-  ApiCompletionHeaders,
-  ApiContractErrors,
-  ApiStreamableAnswer,
-} from '../http/openapi';
+import { ApiCaller, ApiCompletionHeaders, ApiCompletionOutcomes, ApiStreamableAnswer } from '../http/openapi';
 import { ChatOutcome, ChatService, RequestContext } from './chat.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { directivesOf } from './request-directives';
@@ -43,27 +37,7 @@ export class ChatController {
     'x-model',
     'x-breakwater-dropped-params',
   )
-  @ApiAnswer(
-    202,
-    'AcceptedBody',
-    'Queued: the provider is unavailable (queue_if_unavailable) or x-processing-mode is async.',
-    'x-cache',
-    'Location',
-    'Retry-After',
-  )
-  @ApiContractErrors(
-    'INVALID_REQUEST',
-    'FORBIDDEN',
-    'PROVIDER_NOT_CONFIGURED',
-    'CONFLICT',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'RATE_LIMITED',
-    'BUDGET_EXCEEDED',
-    'PROVIDER_ERROR',
-    'PROVIDER_UNAVAILABLE',
-    'QUEUE_FULL',
-  )
+  @ApiCompletionOutcomes('a chat.completion')
   async create(
     @Body() body: ChatCompletionRequestDto,
     @CurrentCaller() caller: Caller,

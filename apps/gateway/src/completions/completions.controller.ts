@@ -11,10 +11,9 @@ import { ChatService } from '../chat/chat.service';
 import { directivesOf } from '../chat/request-directives';
 import { SseBody } from '../chat/sse-body';
 import {
-  ApiAnswer,
   ApiCaller,
   ApiCompletionHeaders,
-  ApiContractErrors,
+  ApiCompletionOutcomes,
   ApiEventStreamAnswer,
 } from '../http/openapi';
 import { CreateCompletionDto } from './dto/create-completion.dto';
@@ -45,27 +44,7 @@ export class CompletionsController {
     'x-model',
     'x-breakwater-dropped-params',
   )
-  @ApiAnswer(
-    202,
-    'AcceptedBody',
-    'Queued: the provider is unavailable (queue_if_unavailable) or x-processing-mode is async. The result at result_url is a chat.completion.',
-    'x-cache',
-    'Location',
-    'Retry-After',
-  )
-  @ApiContractErrors(
-    'INVALID_REQUEST',
-    'FORBIDDEN',
-    'PROVIDER_NOT_CONFIGURED',
-    'CONFLICT',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'RATE_LIMITED',
-    'BUDGET_EXCEEDED',
-    'PROVIDER_ERROR',
-    'PROVIDER_UNAVAILABLE',
-    'QUEUE_FULL',
-  )
+  @ApiCompletionOutcomes('a text_completion')
   async create(
     @Body() body: CreateCompletionDto,
     @CurrentCaller() caller: Caller,

@@ -648,6 +648,36 @@ export function ApiEventStreamAnswer(
 }
 
 /**
+ * What a completion endpoint answers besides its 200: the 202 of a queued request (naming what its result
+ * will be) and the errors of the completion path.
+ */
+export function ApiCompletionOutcomes(result: string): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiAnswer(
+      202,
+      'AcceptedBody',
+      `Queued: the provider is unavailable (queue_if_unavailable) or x-processing-mode is async. The result at result_url is ${result}.`,
+      'x-cache',
+      'Location',
+      'Retry-After',
+    ),
+    ApiContractErrors(
+      'INVALID_REQUEST',
+      'FORBIDDEN',
+      'PROVIDER_NOT_CONFIGURED',
+      'CONFLICT',
+      'PAYLOAD_TOO_LARGE',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'RATE_LIMITED',
+      'BUDGET_EXCEEDED',
+      'PROVIDER_ERROR',
+      'PROVIDER_UNAVAILABLE',
+      'QUEUE_FULL',
+    ),
+  );
+}
+
+/**
  * The error answers an operation can give, one response per status, each with the ErrorBody schema and
  * one example per code (its key is the code), so a reader sees which codes a status carries.
  */

@@ -12,10 +12,9 @@ import { requestContextOf, respond } from '../chat/chat.controller';
 import { ChatService } from '../chat/chat.service';
 import { directivesOf } from '../chat/request-directives';
 import {
-  ApiAnswer,
   ApiCaller,
   ApiCompletionHeaders,
-  ApiContractErrors,
+  ApiCompletionOutcomes,
   ApiEventStreamAnswer,
 } from '../http/openapi';
 import { CreateResponseDto } from './dto/create-response.dto';
@@ -47,27 +46,7 @@ export class ResponsesController {
     'x-model',
     'x-breakwater-dropped-params',
   )
-  @ApiAnswer(
-    202,
-    'AcceptedBody',
-    'Queued: the provider is unavailable (queue_if_unavailable) or x-processing-mode is async. The result at result_url is a chat.completion.',
-    'x-cache',
-    'Location',
-    'Retry-After',
-  )
-  @ApiContractErrors(
-    'INVALID_REQUEST',
-    'FORBIDDEN',
-    'PROVIDER_NOT_CONFIGURED',
-    'CONFLICT',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'RATE_LIMITED',
-    'BUDGET_EXCEEDED',
-    'PROVIDER_ERROR',
-    'PROVIDER_UNAVAILABLE',
-    'QUEUE_FULL',
-  )
+  @ApiCompletionOutcomes('the response object')
   async create(
     @Body() body: CreateResponseDto,
     @CurrentCaller() caller: Caller,
