@@ -586,8 +586,8 @@ export function ApiAnswer(
 }
 
 /**
- * The 200 of an operation that can stream: its JSON `schema`, or with `stream: true` server-sent events of
- * `chunk` ending with `data: [DONE]`.
+ * The 200 of an operation that can stream chat chunks: its JSON `schema`, or with `stream: true` server-sent
+ * events of `chunk` ending with `data: [DONE]`.
  */
 export function ApiStreamableAnswer(
   schema: SchemaName,
@@ -595,18 +595,13 @@ export function ApiStreamableAnswer(
   description: string,
   ...headers: ResponseHeaderName[]
 ): MethodDecorator & ClassDecorator {
-  return ApiResponse({
-    status: 200,
+  return ApiEventStreamAnswer(
+    schema,
+    chunk,
+    `data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n`,
     description,
-    content: {
-      'application/json': { schema: ref(schema) },
-      'text/event-stream': {
-        schema: { type: 'string', description: `\`data: <${chunk}>\` events, then \`data: [DONE]\`.` },
-        example: `data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n`,
-      },
-    },
-    headers: headersOf([...RATE_LIMIT_HEADERS, ...headers]),
-  });
+    ...headers,
+  );
 }
 
 /**

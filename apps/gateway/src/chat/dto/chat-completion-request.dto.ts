@@ -12,7 +12,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -25,7 +24,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { CHAT_ROLES, ChatCompletionRequest, ChatMessage, ResponseFormat } from '@breakwater/contracts';
-import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './model-name';
+import { ModelNameProperty } from './model-name';
 
 /** OpenAI's own limit; every adapter maps each tool, so the count bounds their work too. */
 export const MAX_TOOLS = 128;
@@ -166,17 +165,9 @@ export class ResponseFormatDto {
 
 /** OpenAI's chat-completions body; `model` is `provider/model` or a bare name (routed by ModelRouter). */
 export class ChatCompletionRequestDto implements ChatCompletionRequest {
-  @ApiProperty({
-    example: 'mock/echo',
-    description:
-      "`provider/model`, or a bare name: routed to DEFAULT_MODEL's provider when it is set, else by prefix (gpt-, o1, o3, o4, chatgpt- to openai; claude- to anthropic; gemini- to gemini; deepseek- to deepseek), or to the mock while no real provider is configured",
-    maxLength: MAX_MODEL_NAME_LENGTH,
-    pattern: MODEL_NAME_PATTERN.source,
-  })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_MODEL_NAME_LENGTH)
-  @Matches(MODEL_NAME_PATTERN, { message: `model must hold ${MODEL_NAME_RULE}` })
+  @ModelNameProperty(
+    "`provider/model`, or a bare name: routed to DEFAULT_MODEL's provider when it is set, else by prefix (gpt-, o1, o3, o4, chatgpt- to openai; claude- to anthropic; gemini- to gemini; deepseek- to deepseek), or to the mock while no real provider is configured",
+  )
   model!: string;
 
   @ApiProperty({ type: [MessageDto] })

@@ -1,3 +1,7 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
 /**
  * The characters a model name may hold, wherever a caller names one (`model`, `x-fallback-models`).
  * Real ids need letters, digits and `. _ - : / @ +` (`openrouter/meta-llama/llama-3.1-8b-instruct:free`,
@@ -15,4 +19,20 @@ export const MODEL_NAME_RULE =
 
 export function isModelName(name: string): boolean {
   return name.length <= MAX_MODEL_NAME_LENGTH && MODEL_NAME_PATTERN.test(name);
+}
+
+/** The `model` field of a request body: bounded, held to MODEL_NAME_PATTERN, and documented with `description`. */
+export function ModelNameProperty(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({
+      example: 'mock/echo',
+      description,
+      maxLength: MAX_MODEL_NAME_LENGTH,
+      pattern: MODEL_NAME_PATTERN.source,
+    }),
+    IsString(),
+    MinLength(1),
+    MaxLength(MAX_MODEL_NAME_LENGTH),
+    Matches(MODEL_NAME_PATTERN, { message: `model must hold ${MODEL_NAME_RULE}` }),
+  );
 }

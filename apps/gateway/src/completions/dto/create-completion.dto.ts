@@ -8,11 +8,9 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
-  MinLength,
   Validate,
   ValidateNested,
   ValidationArguments,
@@ -20,7 +18,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { StreamOptionsDto } from '../../chat/dto/chat-completion-request.dto';
-import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../chat/dto/model-name';
+import { ModelNameProperty } from '../../chat/dto/model-name';
 
 /** `prompt`: text, or a list holding one text (a list of several would be one provider call each). */
 @ValidatorConstraint({ name: 'prompt' })
@@ -60,16 +58,7 @@ class NotSupportedConstraint implements ValidatorConstraintInterface {
 
 /** OpenAI's legacy completions body (`POST /v1/completions`), answered as one user message through the chat path. */
 export class CreateCompletionDto {
-  @ApiProperty({
-    example: 'mock/echo',
-    description: '`provider/model` or a bare name, as for chat completions.',
-    maxLength: MAX_MODEL_NAME_LENGTH,
-    pattern: MODEL_NAME_PATTERN.source,
-  })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_MODEL_NAME_LENGTH)
-  @Matches(MODEL_NAME_PATTERN, { message: `model must hold ${MODEL_NAME_RULE}` })
+  @ModelNameProperty('`provider/model` or a bare name, as for chat completions.')
   model!: string;
 
   @ApiProperty({

@@ -4,18 +4,16 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
-  MinLength,
   Validate,
   ValidationArguments,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { EMBEDDING_ENCODINGS, EmbeddingEncoding, EmbeddingRequest } from '@breakwater/contracts';
-import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../chat/dto/model-name';
+import { ModelNameProperty } from '../../chat/dto/model-name';
 
 /** OpenAI's own limit on the inputs of one request. */
 export const MAX_EMBEDDING_INPUTS = 2048;
@@ -58,16 +56,7 @@ function problemOf(input: unknown): string | undefined {
 
 /** OpenAI's embeddings body, text inputs and float vectors only. */
 export class EmbeddingRequestDto implements EmbeddingRequest {
-  @ApiProperty({
-    example: 'mock/echo',
-    description: '`provider/model`, an alias or a bare name, routed as for chat completions',
-    maxLength: MAX_MODEL_NAME_LENGTH,
-    pattern: MODEL_NAME_PATTERN.source,
-  })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_MODEL_NAME_LENGTH)
-  @Matches(MODEL_NAME_PATTERN, { message: `model must hold ${MODEL_NAME_RULE}` })
+  @ModelNameProperty('`provider/model`, an alias or a bare name, routed as for chat completions')
   model!: string;
 
   @ApiProperty({

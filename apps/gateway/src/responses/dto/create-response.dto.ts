@@ -11,7 +11,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -24,7 +23,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { MAX_TOOLS } from '../../chat/dto/chat-completion-request.dto';
-import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../chat/dto/model-name';
+import { ModelNameProperty } from '../../chat/dto/model-name';
 
 /** As many input items as a chat body may carry messages. */
 export const MAX_INPUT_ITEMS = 10_000;
@@ -149,16 +148,7 @@ export class TextConfigDto {
  * ignored.
  */
 export class CreateResponseDto {
-  @ApiProperty({
-    example: 'mock/echo',
-    description: '`provider/model` or a bare name, as for chat completions.',
-    maxLength: MAX_MODEL_NAME_LENGTH,
-    pattern: MODEL_NAME_PATTERN.source,
-  })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_MODEL_NAME_LENGTH)
-  @Matches(MODEL_NAME_PATTERN, { message: `model must hold ${MODEL_NAME_RULE}` })
+  @ModelNameProperty('`provider/model` or a bare name, as for chat completions.')
   model!: string;
 
   @ApiProperty({
