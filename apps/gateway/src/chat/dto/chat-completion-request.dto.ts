@@ -8,11 +8,9 @@ import {
   IsDefined,
   IsIn,
   IsInt,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
-  Max,
   MaxLength,
   Min,
   MinLength,
@@ -25,6 +23,7 @@ import {
 } from 'class-validator';
 import { CHAT_ROLES, ChatCompletionRequest, ChatMessage, ResponseFormat } from '@breakwater/contracts';
 import { ModelNameProperty } from './model-name';
+import { SamplingDto } from './sampling.dto';
 
 /** OpenAI's own limit; every adapter maps each tool, so the count bounds their work too. */
 export const MAX_TOOLS = 128;
@@ -47,18 +46,6 @@ class MessageContentConstraint implements ValidatorConstraintInterface {
 
   defaultMessage(args: ValidationArguments): string {
     return `${args.property} must be a string or a non-empty array of content parts with a type (null only for assistant tool calls)`;
-  }
-}
-
-@ValidatorConstraint({ name: 'stop' })
-class StopConstraint implements ValidatorConstraintInterface {
-  validate(stop: unknown): boolean {
-    if (typeof stop === 'string') return true;
-    return Array.isArray(stop) && stop.length <= 4 && stop.every((s) => typeof s === 'string');
-  }
-
-  defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be a string or an array of up to 4 strings`;
   }
 }
 
@@ -113,13 +100,6 @@ export class ToolDto {
   function!: FunctionDefinitionDto;
 }
 
-export class StreamOptionsDto {
-  @ApiPropertyOptional({ description: 'A last chunk with no choices carries the usage.' })
-  @IsOptional()
-  @IsBoolean()
-  include_usage?: boolean;
-}
-
 export class MessageDto implements ChatMessage {
   @ApiProperty({ enum: CHAT_ROLES })
   @IsIn(CHAT_ROLES)
@@ -164,7 +144,7 @@ export class ResponseFormatDto {
 }
 
 /** OpenAI's chat-completions body; `model` is `provider/model` or a bare name (routed by ModelRouter). */
-export class ChatCompletionRequestDto implements ChatCompletionRequest {
+export class ChatCompletionRequestDto extends SamplingDto implements ChatCompletionRequest {
   @ModelNameProperty(
     "`provider/model`, or a bare name: routed to DEFAULT_MODEL's provider when it is set, else by prefix (gpt-, o1, o3, o4, chatgpt- to openai; claude- to anthropic; gemini- to gemini; deepseek- to deepseek), or to the mock while no real provider is configured",
   )
@@ -178,34 +158,7 @@ export class ChatCompletionRequestDto implements ChatCompletionRequest {
   @Type(() => MessageDto)
   messages!: MessageDto[];
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 2 })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(2)
-  temperature?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 }) @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 16 }) @IsOptional() @IsInt() @Min(1) @Max(16) n?: number;
-  @ApiPropertyOptional({ minimum: 1 }) @IsOptional() @IsInt() @Min(1) max_tokens?: number;
   @ApiPropertyOptional({ minimum: 1 }) @IsOptional() @IsInt() @Min(1) max_completion_tokens?: number;
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
-  @IsOptional()
-  @Validate(StopConstraint)
-  stop?: string | string[];
-  @ApiPropertyOptional({ minimum: -2, maximum: 2 })
-  @IsOptional()
-  @IsNumber()
-  @Min(-2)
-  @Max(2)
-  presence_penalty?: number;
-  @ApiPropertyOptional({ minimum: -2, maximum: 2 })
-  @IsOptional()
-  @IsNumber()
-  @Min(-2)
-  @Max(2)
-  frequency_penalty?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() seed?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) user?: string;
 
   @ApiPropertyOptional({ type: ResponseFormatDto })
   @IsOptional()
@@ -224,19 +177,4 @@ export class ChatCompletionRequestDto implements ChatCompletionRequest {
   @IsOptional()
   @Validate(ToolChoiceConstraint)
   tool_choice?: unknown;
-
-  @ApiPropertyOptional({
-    description:
-      'Answer as `text/event-stream`: `chat.completion.chunk` events, then `data: [DONE]`. A failure after the first chunk ends the stream with an `{"error": {...}}` event.',
-  })
-  @IsOptional()
-  @IsBoolean()
-  stream?: boolean;
-
-  @ApiPropertyOptional({ type: () => StreamOptionsDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => StreamOptionsDto)
-  stream_options?: StreamOptionsDto;
 }
