@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
 import { bullConnection, ShutdownSafeQueue } from '@breakwater/queue';
+import { RedisConnections } from '@breakwater/redis';
+import { testConfig } from '@breakwater/testing';
 import { eventually } from '../helpers/eventually';
 import { startRedis, RedisServer } from '../helpers/redis-server';
 
@@ -28,10 +30,11 @@ describe('ShutdownSafeQueue', () => {
     return queue;
   }
 
-  const plain = (name: string, url: string) =>
-    new Queue(name, { connection: bullConnection(url, 'producer') });
-  const safe = (name: string, url: string) =>
-    new ShutdownSafeQueue(name, { connection: bullConnection(url, 'producer') });
+  /** The producers' connection options for `url`, as the app derives them (the lazy client is never connected). */
+  const producer = (url: string) =>
+    bullConnection(new RedisConnections(testConfig({ REDIS_URL: url })), 'producer');
+  const plain = (name: string, url: string) => new Queue(name, producer(url));
+  const safe = (name: string, url: string) => new ShutdownSafeQueue(name, producer(url));
 
   it("shows the harm: BullMQ's own close() rejects or hangs once Redis is gone under a fail-fast connection", async () => {
     const queue = await orphaned(plain);
@@ -60,9 +63,7 @@ describe('ShutdownSafeQueue', () => {
   });
 
   it('closes a queue that never reached Redis, and one that is connected, without a rejection', async () => {
-    const never = new ShutdownSafeQueue(`test-${Date.now()}`, {
-      connection: bullConnection('redis://127.0.0.1:1', 'producer'),
-    });
+    const never = new ShutdownSafeQueue(`test-${Date.now()}`, producer('redis://127.0.0.1:1'));
     await expect(never.close()).resolves.toBeUndefined();
     const live = safe(`test-${Date.now()}`, redis.url);
     await live.waitUntilReady();

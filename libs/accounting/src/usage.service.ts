@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ChainableCommander, Redis } from 'ioredis';
+import { ChainableCommander } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
 import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
-import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { ACCOUNTING_SCRIPTS_DIR, usageKey } from './accounting-keys';
 import { usdString, utcDay, utcMonth } from './accounting-units';
 import { UsageEntry, UsageReport, usageIncrements, usagePeriodOf } from './usage-report';
@@ -36,7 +36,7 @@ type Hashes = [Record<string, string>, Record<string, string>];
 export class Usage {
   /** Increments not yet in Redis, per hash key, with the key's expiry. */
   private readonly pending = new Map<string, { ttl: number; fields: Map<string, number> }>();
-  private readonly client: Redis & UsageCommands;
+  private readonly client: RedisClient & UsageCommands;
 
   constructor(
     private readonly redis: RedisConnections,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, RedisOptions } from 'ioredis';
-import { redisOptionsOf } from '@breakwater/redis';
+import { RedisClient } from '@breakwater/redis';
 
 /** The one pub/sub channel of the cache: fills (to wake waiters) and invalidations, for every replica. */
 export const CACHE_EVENTS_CHANNEL = 'bw:cache:v1:events';
@@ -37,17 +36,12 @@ export interface FillWaiter {
 export class CacheBus {
   readonly origin = randomUUID();
   private readonly waiters = new Map<string, Set<() => void>>();
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
 
   constructor(private readonly handlers: CacheBusHandlers) {}
 
-  start(url: string, options: RedisOptions): void {
-    const subscriber = new Redis({
-      ...redisOptionsOf(url),
-      ...options,
-      lazyConnect: true,
-      connectionName: 'breakwater-cache-events',
-    });
+  /** Listens on `subscriber`, a lazy connection of its own (RedisConnections.open) that it disconnects on stop. */
+  start(subscriber: RedisClient): void {
     this.subscriber = subscriber;
     // Connection trouble is logged once per transition by RedisConnections; nothing to add per error.
     subscriber.on('error', () => undefined);

@@ -79,7 +79,7 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.bus.start(this.config.redis.url, this.connections.baseOptions());
+    this.bus.start(this.connections.open({ lazyConnect: true, connectionName: 'breakwater-cache-events' }));
   }
 
   onApplicationShutdown(): void {

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { CACHE_EVENTS_CHANNEL } from './cache-bus';
 import { CACHE_KEY_PREFIX } from './cache-key';
 import { CacheEntry, decodeEntry } from './cache-entry';
@@ -42,7 +41,7 @@ export class SecondTier {
   constructor(private readonly connections: RedisConnections) {}
 
   /** The client with the scripts defined: on first use, then a lookup (defineScripts defines once per connection). */
-  private scripted(client: Redis): Redis & FlightCommands {
+  private scripted(client: RedisClient): RedisClient & FlightCommands {
     return defineScripts<FlightCommands>(client, SCRIPTS_DIR);
   }
 

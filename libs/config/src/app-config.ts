@@ -1,6 +1,7 @@
 import { Caller, Priority, ProcessingMode, RemoteProviderId } from '@breakwater/contracts';
 import type { OtlpProtocol } from './environment.schema';
 import { ModelAllowList } from './model-glob';
+import type { RedisTarget } from './redis-target';
 
 export interface ProviderSettings {
   apiKey?: string;
@@ -63,7 +64,7 @@ export abstract class AppConfig {
     aliasPrices: Record<string, PriceEntry>;
   };
   abstract readonly log: { level: string };
-  abstract readonly redis: { url: string };
+  abstract readonly redis: RedisTarget;
   abstract readonly workers: { run: boolean; concurrency: number };
   /** `defaultModel` unset: bare model names are routed by their prefix. `aliases` from MODELS_FILE win over both. */
   abstract readonly models: {

@@ -50,6 +50,15 @@ export class EnvironmentSchema {
   @IsString() NODE_ENV: string = 'development';
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
+  /** Seed nodes of a Redis Cluster (`host:port,host:port`); REDIS_URL then gives only credentials and TLS. */
+  @IsOptional() @IsString() @MaxLength(4096) REDIS_CLUSTER_NODES?: string;
+  /** Sentinels (`host:port,...`) that name the primary REDIS_SENTINEL_NAME; REDIS_URL then gives credentials, db and TLS. */
+  @IsOptional() @IsString() @MaxLength(4096) REDIS_SENTINELS?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,128}$/, {
+    message: "REDIS_SENTINEL_NAME must be the monitored primary's name, e.g. mymaster",
+  })
+  REDIS_SENTINEL_NAME?: string;
   @Transform(toBoolean) @IsBoolean() RUN_WORKERS: boolean = true;
   @IsInt() @Min(1) @Max(1000) WORKER_CONCURRENCY: number = 10;
   @IsOptional() @IsString() CALLERS_FILE?: string;

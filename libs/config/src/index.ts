@@ -6,6 +6,7 @@ export * from './config.module';
 export { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
 export * from './load-config';
 export * from './model-glob';
+export type { RedisEndpoint, RedisTarget } from './redis-target';
 export { OTLP_PROTOCOLS, type OtlpProtocol } from './environment.schema';
 export { sha256Hex } from './callers-loader';
 export * from './validation-errors';

@@ -10,6 +10,7 @@ import { ConfigError } from './config.error';
 import { EnvironmentSchema, ProviderEnvironment } from './environment.schema';
 import { ModelAllowList } from './model-glob';
 import { loadModelsFile } from './models-loader';
+import { redisTarget } from './redis-target';
 import { loadPricingFile } from './pricing-loader';
 import { assertNoPublishedKeys } from './published-keys';
 import { flattenValidationErrors } from './validation-errors';
@@ -60,7 +61,7 @@ export function loadConfig(environment: Environment = processEnvironment()): App
       aliasPrices: modelsFile?.prices ?? {},
     },
     log: { level: env.LOG_LEVEL },
-    redis: { url: env.REDIS_URL },
+    redis: redisTarget(env),
     workers: { run: env.RUN_WORKERS, concurrency: env.WORKER_CONCURRENCY },
     models: {
       defaultModel: env.DEFAULT_MODEL,

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { QueueEvents } from 'bullmq';
-import { AppConfig } from '@breakwater/config';
+import { RedisConnections } from '@breakwater/redis';
 import { bullConnection } from './bull-connection';
 import { JobEvents } from './job-events';
 import { LLM_QUEUE } from './queue.constants';
@@ -38,7 +38,7 @@ export class JobStatusFeed implements OnApplicationShutdown {
   private reader?: QueueEvents;
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly redis: RedisConnections,
     events: JobEvents,
   ) {
     events.onChanged((queueId) => this.notify(queueId));
@@ -74,9 +74,7 @@ export class JobStatusFeed implements OnApplicationShutdown {
 
   private async listening(): Promise<void> {
     if (!this.reader) {
-      const reader = new QueueEvents(LLM_QUEUE, {
-        connection: bullConnection(this.config.redis.url, 'worker'),
-      });
+      const reader = new QueueEvents(LLM_QUEUE, bullConnection(this.redis, 'worker'));
       for (const name of STATUS_EVENTS) reader.on(name, ({ jobId }: { jobId: string }) => this.notify(jobId));
       // The connection retries on its own; a stream meanwhile shows its last status and its heartbeats.
       reader.on('error', (error) => this.logger.warn({ err: error }, 'queue events reader error'));

@@ -1,9 +1,9 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
-import { AppConfig } from '@breakwater/config';
 import { CompletionModule } from '@breakwater/completion';
 import { ReadinessGate } from '@breakwater/health';
 import { RateLimitModule } from '@breakwater/rate-limit';
+import { RedisConnections } from '@breakwater/redis';
 import { bullConnection } from './bull-connection';
 import { BullJobQueue } from './bull-job-queue';
 import { JobEvents } from './job-events';
@@ -40,8 +40,8 @@ export interface QueueModuleOptions {
 function bullModules(): { connections: DynamicModule[]; producers: DynamicModule } {
   BullModule.queueClass = ShutdownSafeQueue;
   const connection = (role: 'producer' | 'worker') => ({
-    inject: [AppConfig],
-    useFactory: (config: AppConfig) => ({ connection: bullConnection(config.redis.url, role) }),
+    inject: [RedisConnections],
+    useFactory: (redis: RedisConnections) => bullConnection(redis, role),
   });
   return {
     connections: [

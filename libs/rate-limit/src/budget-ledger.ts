@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { usdString } from '@breakwater/accounting';
 import { AppConfig } from '@breakwater/config';
-import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { BudgetRefusal, DayBudget } from './budget-rule';
 import { MemoryBudgetLedger } from './memory-budget-ledger';
 import { GLOBAL_SUBJECT, budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
@@ -50,7 +49,7 @@ interface BudgetCommands {
 @Injectable()
 export class BudgetLedger {
   private readonly logger = new Logger('Budgets');
-  private readonly client: Redis & BudgetCommands;
+  private readonly client: RedisClient & BudgetCommands;
   private readonly memory = new MemoryBudgetLedger();
   private readonly leaseMs: number;
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AppConfig } from '@breakwater/config';
-import { RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { slotsKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
@@ -37,7 +36,7 @@ interface SlotCommands {
  */
 @Injectable()
 export class ConcurrencySlots {
-  private readonly client: Redis & SlotCommands;
+  private readonly client: RedisClient & SlotCommands;
   private readonly memory = new Map<string, Map<string, number>>();
   private readonly leaseMs: number;
 

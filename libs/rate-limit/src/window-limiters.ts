@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { RedisConnections, defineScripts } from '@breakwater/redis';
+import { RedisClient, RedisConnections, defineScripts } from '@breakwater/redis';
 import { WindowScope, WindowState } from './rate-limit-headers';
 import { windowKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
@@ -39,7 +38,7 @@ interface WindowCommands {
 @Injectable()
 export class WindowLimiters {
   private readonly memory = new Map<string, RateLimiterMemory>();
-  private readonly client: Redis & WindowCommands;
+  private readonly client: RedisClient & WindowCommands;
 
   constructor(private readonly redis: RedisConnections) {
     this.client = defineScripts<WindowCommands>(redis.client, RATE_LIMIT_SCRIPTS_DIR);

@@ -16,6 +16,19 @@ describe('isConnectionError', () => {
     ).toBe(true);
   });
 
+  it("counts a cluster client's not-ready and all-nodes-failed errors as connection errors", () => {
+    expect(isConnectionError(new Error("Cluster isn't ready and enableOfflineQueue options is false"))).toBe(
+      true,
+    );
+    expect(isConnectionError(new Error('None of startup nodes is available'))).toBe(true);
+    expect(
+      isConnectionError(
+        Object.assign(new Error('Failed to refresh slots cache.'), { name: 'ClusterAllFailedError' }),
+      ),
+    ).toBe(true);
+    expect(isConnectionError(new Error('CLUSTERDOWN The cluster is down'))).toBe(false);
+  });
+
   it('does not count what the connection did not cause', () => {
     expect(isConnectionError(new UnrecoverableError('bad job'))).toBe(false);
     expect(isConnectionError(withCode('ENOENT'))).toBe(false);

@@ -4,11 +4,19 @@ import { ChainableCommander } from 'ioredis';
 const CONNECTION_CLOSED = 'Connection is closed.';
 /** What the fail-fast client (no offline queue) rejects a command with while it is not connected. */
 const NOT_WRITABLE = "Stream isn't writeable";
+/** The same from a fail-fast cluster client, and a cluster client that could reach none of its nodes. */
+const CLUSTER_NOT_READY = "Cluster isn't ready";
+const CLUSTER_UNREACHABLE = 'None of startup nodes is available';
 /**
  * ioredis's AbortError (a command flushed on close) and MaxRetriesPerRequestError (its one retry lost too);
  * BullMQ's ConnectionClosedError (its connection closed before or under a command).
  */
-const CONNECTION_ERROR_NAMES = new Set(['AbortError', 'MaxRetriesPerRequestError', 'ConnectionClosedError']);
+const CONNECTION_ERROR_NAMES = new Set([
+  'AbortError',
+  'MaxRetriesPerRequestError',
+  'ConnectionClosedError',
+  'ClusterAllFailedError',
+]);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -31,7 +39,9 @@ const NETWORK_CODES = new Set([
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (CONNECTION_ERROR_NAMES.has(error.name)) return true;
-  if (error.message === CONNECTION_CLOSED || error.message.startsWith(NOT_WRITABLE)) return true;
+  const { message } = error;
+  if (message === CONNECTION_CLOSED || message.startsWith(NOT_WRITABLE)) return true;
+  if (message.startsWith(CLUSTER_NOT_READY) || message.startsWith(CLUSTER_UNREACHABLE)) return true;
   const code = (error as NodeJS.ErrnoException).code;
   return code !== undefined && NETWORK_CODES.has(code);
 }

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Redis, RedisOptions } from 'ioredis';
-import { AppConfig } from '@breakwater/config';
+import { RedisOptions } from 'ioredis';
+import { AppConfig, RedisTarget } from '@breakwater/config';
 import { isConnectionError } from './connection-error';
-import { redactedUrl, redisOptionsOf } from './redis-url';
+import { RedisClient, createRedisClient, isCluster } from './redis-client';
+import { redactedUrl } from './redis-url';
 
 const FIRST_CONNECT_WAIT_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 2000;
@@ -15,6 +16,9 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  *
  * Embedded mode is decided in one place, `sharedOr`: every lib hands it the shared-store operation and
  * its local fallback, and none of them checks `available` or catches Redis errors itself.
+ *
+ * The target is one server, a Sentinel-found primary or a Redis Cluster (createRedisClient); `clustered`
+ * tells the libs whose scripts span several keys to run them once per slot (slotGroups).
  */
 @Injectable()
 export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
@@ -22,23 +26,42 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners = new Set<(available: boolean) => unknown>();
   private up = false;
   private closing = false;
-  readonly client: Redis;
+  private readonly opened = new Set<RedisClient>();
+  readonly client: RedisClient;
+  readonly clustered: boolean;
 
   constructor(private readonly config: AppConfig) {
-    this.client = new Redis({
-      ...redisOptionsOf(config.redis.url),
+    this.client = createRedisClient(config.redis, {
       ...this.baseOptions(),
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
     });
+    this.clustered = isCluster(this.client);
     this.client.on('ready', () => this.transition(true));
     this.client.on('close', () => this.transition(false));
     this.client.on('error', () => this.transition(false));
   }
 
+  /** Where Redis is (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES). */
+  get target(): RedisTarget {
+    return this.config.redis;
+  }
+
   get available(): boolean {
     return this.up;
+  }
+
+  /**
+   * Another connection to the same target, with `behaviour` over the base options (a subscriber, BullMQ's
+   * connections on a cluster). It is disconnected at shutdown, after the users' own shutdown hooks ran:
+   * this module's hooks run last. A user may close it earlier itself.
+   */
+  open(behaviour: RedisOptions): RedisClient {
+    const client = createRedisClient(this.config.redis, { ...this.baseOptions(), ...behaviour });
+    this.opened.add(client);
+    client.once('end', () => this.opened.delete(client));
+    return client;
   }
 
   /** Options for connections other libs open themselves (BullMQ), with the same reconnect policy. */
@@ -58,7 +81,7 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
    * `shared` may have done part of its work before the connection failed; `local` runs after it, so it
    * can see that progress through its closure.
    */
-  async sharedOr<T>(shared: (client: Redis) => Promise<T>, local: () => T | Promise<T>): Promise<T> {
+  async sharedOr<T>(shared: (client: RedisClient) => Promise<T>, local: () => T | Promise<T>): Promise<T> {
     if (!this.up) return local();
     try {
       return await shared(this.client);
@@ -90,15 +113,18 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     await settled;
     if (!this.up) {
       this.logger.warn(
-        `Redis at ${redactedUrl(this.config.redis.url)} is unreachable: embedded mode until it answers`,
+        `Redis at ${describeTarget(this.config.redis)} is unreachable: embedded mode until it answers`,
       );
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
-    this.client.disconnect();
+    for (const client of [this.client, ...this.opened]) {
+      if (client.status === 'ready') await client.quit().catch(() => undefined);
+      client.disconnect();
+    }
+    this.opened.clear();
   }
 
   private transition(up: boolean): void {
@@ -112,6 +138,15 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
       );
     }
   }
+}
+
+/** Where Redis is, for a log line, without credentials. */
+export function describeTarget(target: RedisTarget): string {
+  const list = (nodes: { host: string; port: number }[]): string =>
+    nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+  if (target.cluster) return `cluster ${list(target.cluster)}`;
+  if (target.sentinel) return `sentinel primary ${target.sentinel.name} via ${list(target.sentinel.nodes)}`;
+  return redactedUrl(target.url);
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 /** `--- @include "includes/name"`: BullMQ's include line, a path relative to the including file, no `.lua`. */
 const INCLUDE_LINE = /^---[ \t]*@include[ \t]+"([^"]+)"[ \t]*\r?$/gm;
@@ -14,7 +14,7 @@ export interface RedisScript {
 }
 
 /** The folders already defined on each connection: a second call for the same folder does nothing. */
-const defined = new WeakMap<Redis, Set<string>>();
+const defined = new WeakMap<RedisClient, Set<string>>();
 
 /**
  * Defines every `<name>.lua` of `dir` (not its `includes/`) as a command `name` on `client`, once per
@@ -22,7 +22,10 @@ const defined = new WeakMap<Redis, Set<string>>();
  * (first use, a restart, SCRIPT FLUSH). A script takes its key count as its first argument. `Commands`
  * is the caller's typing of those commands; a name that would shadow a client method is refused.
  */
-export function defineScripts<Commands extends object>(client: Redis, dir: string): Redis & Commands {
+export function defineScripts<Commands extends object>(
+  client: RedisClient,
+  dir: string,
+): RedisClient & Commands {
   let dirs = defined.get(client);
   if (!dirs) defined.set(client, (dirs = new Set()));
   if (!dirs.has(dir)) {
@@ -34,7 +37,7 @@ export function defineScripts<Commands extends object>(client: Redis, dir: strin
     }
     dirs.add(dir);
   }
-  return client as Redis & Commands;
+  return client as RedisClient & Commands;
 }
 
 /**
