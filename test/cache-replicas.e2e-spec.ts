@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { CacheDirectives, ResponseCache, cacheKeyOf } from '@breakwater/cache';
+import { CacheDirectives, ResponseCache, cacheKeyOf, lockKeyOf } from '@breakwater/cache';
 import { ChatCompletion, ChatCompletionRequest } from '@breakwater/contracts';
 import { Metrics, Tracing } from '@breakwater/observability';
 import { StructuredOutput } from '@breakwater/llm-provider';
@@ -180,10 +180,7 @@ describe('response cache shared by two replicas', () => {
     const direct = new Redis(env.redis.url);
     try {
       const question = body(`orphaned lock ${randomUUID()}`);
-      const lock = cacheKeyOf('pipeline', 'openai', 'gpt-4o-mini', question).replace(
-        'bw:cache:v1:',
-        'bw:cache-lock:v1:',
-      );
+      const lock = lockKeyOf(cacheKeyOf('pipeline', 'openai', 'gpt-4o-mini', question));
       // A holder that took the lock and died: nobody renews it, nobody will write the entry.
       await direct.set(lock, 'dead-holder', 'PX', 800);
       const before = calls();

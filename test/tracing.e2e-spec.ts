@@ -69,7 +69,7 @@ describe('tracing with OpenTelemetry, across the gateway, the queue and the work
     await redis.stop();
   });
 
-  it('continues one trace from the request through the enqueue, the worker, the provider and the webhook', async () => {
+  it('continues one trace from the request through the enqueue, the worker, the provider (traceparent) and the webhook', async () => {
     const hookPort = await freePort();
     const hooks: { headers: IncomingHttpHeaders; body: string }[] = [];
     const receiver: Server = createServer((request, response) => {
@@ -187,6 +187,11 @@ describe('tracing with OpenTelemetry, across the gateway, the queue and the work
         'gen_ai.usage.output_tokens': usage.completion_tokens,
       });
       expect(typeof attempt.attributes['gen_ai.response.model']).toBe('string');
+      // The provider receives the attempt's context, so its own traces (if it keeps any) join this one.
+      const called = stub?.server.requests.filter((request) => request.path.endsWith('/chat/completions'));
+      expect(called?.map((request) => request.headers.traceparent)).toEqual([
+        `00-${traceId}-${attempt.spanId}-01`,
+      ]);
       const webhook = one(
         spans,
         (span) => childOf(job)(span) && span.name === 'POST webhook',

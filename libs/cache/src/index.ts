@@ -7,3 +7,4 @@ export * from './cache-plan';
 export * from './cache-selector';
 export * from './cache.module';
 export * from './response-cache';
+export { lockKeyOf } from './second-tier';

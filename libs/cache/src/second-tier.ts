@@ -1,11 +1,21 @@
 import { join } from 'node:path';
-import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import {
+  RedisClient,
+  RedisConnections,
+  defineScripts,
+  execOrThrow,
+  isCluster,
+  slotGroups,
+} from '@breakwater/redis';
 import { CACHE_EVENTS_CHANNEL } from './cache-bus';
-import { CACHE_KEY_PREFIX } from './cache-key';
 import { CacheEntry, decodeEntry } from './cache-entry';
 
-/** Single-flight locks live outside `bw:cache:v1:*`, so no namespace pattern and no invalidation touches them. */
-const LOCK_PREFIX = 'bw:cache-lock:v1:';
+/**
+ * Single-flight locks live outside `bw:cache:v1:*`, so no namespace pattern and no invalidation touches
+ * them. The entry's whole key is the lock's hash tag, so on a Redis Cluster the lock is in the entry's
+ * slot and commitFlight and peek may touch both (an entry key holds no braces: see FULL_KEY_PATTERN).
+ */
+const LOCK_PREFIX = 'bw:cache-lock:v2:';
 const SCAN_BATCH = 500;
 
 export interface StoredEntry {
@@ -28,7 +38,7 @@ interface FlightCommands {
 }
 
 export function lockKeyOf(key: string): string {
-  return LOCK_PREFIX + key.slice(CACHE_KEY_PREFIX.length);
+  return `${LOCK_PREFIX}{${key}}`;
 }
 
 /**
@@ -115,18 +125,24 @@ export class SecondTier {
 
   /**
    * Every key under `prefix`, deleted with SCAN and UNLINK in batches (never KEYS, which blocks Redis
-   * for the whole keyspace). Returns how many were deleted, or undefined when Redis failed before any.
+   * for the whole keyspace). On a cluster each primary is scanned, and each batch is unlinked one slot at
+   * a time (one UNLINK may not span slots). Returns how many were deleted, or undefined when Redis failed
+   * before any.
    */
   unlinkPrefix(prefix: string): Promise<number | undefined> {
     let deleted = 0;
     return this.connections.sharedOr(
       async (client) => {
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', SCAN_BATCH);
-          cursor = next;
-          if (keys.length > 0) deleted += await client.unlink(...keys);
-        } while (cursor !== '0');
+        for (const node of isCluster(client) ? client.nodes('master') : [client]) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', SCAN_BATCH);
+            cursor = next;
+            for (const group of slotGroups(keys, isCluster(client))) {
+              if (group.length > 0) deleted += await client.unlink(...group.map((index) => keys[index]));
+            }
+          } while (cursor !== '0');
+        }
         return deleted;
       },
       () => (deleted > 0 ? deleted : undefined),

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { AppConfig } from '@breakwater/config';
 import type { TracingSdk } from './tracing-sdk';
 
@@ -20,4 +21,16 @@ export async function stopTracing(): Promise<void> {
   const sdk = running;
   running = undefined;
   await sdk?.shutdown();
+}
+
+/**
+ * `headers` with the active trace context (`traceparent`, and `tracestate` when there is one) for an
+ * outgoing call, so that a provider keeping traces continues the request's; `headers` itself while
+ * tracing is off, at the cost of one test.
+ */
+export function withTraceContext(headers: Record<string, string>): Record<string, string> {
+  if (!running) return headers;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent === undefined ? headers : { ...headers, ...carrier };
 }

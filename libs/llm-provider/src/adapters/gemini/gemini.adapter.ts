@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { ApiError, EmbedContentResponse, GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import type {
+  ApiError,
+  EmbedContentResponse,
+  GenerateContentParameters,
+  GenerateContentResponse,
+  GoogleGenAI,
+  HttpOptions,
+} from '@google/genai';
 import { AppConfig } from '@breakwater/config';
+import { withTraceContext } from '@breakwater/observability';
 import {
   ChatCompletion,
   ChatCompletionChunk,
@@ -58,7 +66,7 @@ export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGen
     if (signal.aborted) throw new ProviderError('transient', 'gemini: request aborted before it was sent');
     let response: GenerateContentResponse;
     try {
-      response = await client.models.generateContent(toGeminiRequest(request, signal));
+      response = await client.models.generateContent(traced(toGeminiRequest(request, signal)));
     } catch (error) {
       throw geminiProviderError(error, this.apiKey);
     }
@@ -85,10 +93,7 @@ export class GeminiAdapter extends RemoteProviderAdapter<() => Promise<GoogleGen
       if (signal.aborted) throw new ProviderError('transient', 'gemini: request aborted before it was sent');
       const params = toGeminiRequest(request, attempt.signal);
       wait();
-      const pieces = await client.models.generateContentStream({
-        ...params,
-        config: { ...params.config, httpOptions: { timeout: 0 } },
-      });
+      const pieces = await client.models.generateContentStream(traced(params, { timeout: 0 }));
       clearTimeout(timer);
       yield* geminiChunks(
         (async function* waited() {
@@ -212,4 +217,15 @@ function parsedErrorBody(text: string): GoogleErrorBody | undefined {
 function durationMs(value: unknown): number | undefined {
   const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(value) : null;
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
+}
+
+/**
+ * `params` with per-call HTTP options (the SDK merges them over the client's) and, with tracing on, the
+ * provider attempt's `traceparent` among the headers.
+ */
+function traced(params: GenerateContentParameters, httpOptions: HttpOptions = {}): GenerateContentParameters {
+  const headers = withTraceContext({});
+  const options: HttpOptions = headers.traceparent === undefined ? httpOptions : { ...httpOptions, headers };
+  if (Object.keys(options).length === 0) return params;
+  return { ...params, config: { ...params.config, httpOptions: options } };
 }

@@ -2,6 +2,7 @@ import { IncomingHttpHeaders } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import { Pool } from 'undici';
 import { RemoteProviderId } from '@breakwater/contracts';
+import { withTraceContext } from '@breakwater/observability';
 import { ProviderError } from '../../provider-error';
 import { StainlessErrorClasses } from './sdk-error';
 
@@ -51,6 +52,7 @@ interface Exchange {
  * the SDK's `APIError` (with the provider's status, body and headers), `APIUserAbortError` (the caller's
  * signal), `APIConnectionTimeoutError` (the timeout) or `APIConnectionError`; an answer over
  * MAX_ANSWER_BYTES is a ProviderError of its own. Redirects are not followed, so the key goes nowhere else.
+ * With tracing on, each request carries the provider attempt's `traceparent`.
  */
 export class ProviderTransport {
   private readonly pool: Pool;
@@ -101,7 +103,7 @@ export class ProviderTransport {
         response = await this.pool.request({
           method: 'POST',
           path: `${this.basePath}${path}`,
-          headers: { ...this.headers, accept: 'text/event-stream' },
+          headers: withTraceContext({ ...this.headers, accept: 'text/event-stream' }),
           body: JSON.stringify(body),
           signal: attempt.signal,
           bodyTimeout: timeoutMs,
@@ -162,7 +164,7 @@ export class ProviderTransport {
       const response = await this.pool.request({
         method: 'POST',
         path: `${this.basePath}${path}`,
-        headers: this.headers,
+        headers: withTraceContext(this.headers),
         body,
         signal: attempt.signal,
       });
