@@ -221,6 +221,13 @@ describe('POST /v1/embeddings: cache and queue', () => {
     expect(accepted).toMatchObject({ status: 'queued', durable: true });
     expect(response.headers.get('location')).toBe(`/v1/status/${accepted.queue_id}`);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The 202's log line names the route, as an answer's does.
+    const line = gateway.logs.find((entry) => entry.queue_id === accepted.queue_id && entry.status === 202);
+    expect(line).toMatchObject({
+      route: '/v1/embeddings',
+      provider: 'openai',
+      model: MODEL.replace(/^openai\//, ''),
+    });
 
     const result = await resultOf(accepted.queue_id, 'judge');
     expect(result.status).toBe(200);

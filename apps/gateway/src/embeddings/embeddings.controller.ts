@@ -71,6 +71,7 @@ export class EmbeddingsController {
         reply.header('x-cache', status);
         requestLogFields(request.raw).cache = CACHE_LOG_VALUES[status];
       },
+      onRoute: ({ provider, model }) => Object.assign(requestLogFields(request.raw), { provider, model }),
     });
     if (outcome.kind === 'queued') {
       const { accepted } = outcome;

@@ -29,6 +29,8 @@ export interface EmbeddingContext {
   onRateLimit: (headers: RateLimitHeaders) => void;
   /** Told the planned `x-cache` before the call (so errors carry it) and the final one after. */
   onCacheStatus: (status: CacheStatus) => void;
+  /** Told the resolved route, so that every answer's log line (202 and errors too) names provider and model. */
+  onRoute: (route: Routing['route']) => void;
 }
 
 /** One request on its way: what the answer and the queue need, resolved once. */
@@ -80,6 +82,7 @@ export class EmbeddingsService {
     );
     const directives = { ...askedDirectives, fallbackModels: prepared.fallbackModels };
     const routing = this.completion.resolveEmbedding(request, directives.fallbackModels);
+    context.onRoute(routing.route);
     if (directives.callbackUrl) await this.webhooks.assertAllowed(directives.callbackUrl, caller);
     const { route, fallbacks } = routing;
     const estimate = this.limits.estimate(caller, directives.endUser, asPrompt(request), route, fallbacks);
