@@ -81,12 +81,12 @@ describe('Lua scripts and window limits in Redis', () => {
 
     const keys = (await probe.keys('*')).sort();
     expect(keys).toEqual([
-      'bw:win:caller:day:alice',
-      'bw:win:caller:hour:alice',
-      'bw:win:caller:minute:alice',
+      'bw:win:{caller:alice}:day',
+      'bw:win:{caller:alice}:hour',
+      'bw:win:{caller:alice}:minute',
     ]);
-    expect(await probe.get('bw:win:caller:minute:alice')).toBe('2');
-    const ttl = await probe.pttl('bw:win:caller:hour:alice');
+    expect(await probe.get('bw:win:{caller:alice}:minute')).toBe('2');
+    const ttl = await probe.pttl('bw:win:{caller:alice}:hour');
     expect(ttl).toBeGreaterThan(3_590_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
   });
@@ -119,13 +119,13 @@ describe('Lua scripts and window limits in Redis', () => {
     expect(await windows.peek([spec('minute', 3, 'carol')])).toEqual([
       { scope: 'caller', window: 'minute', limit: 3, remaining: 3, resetMs: 60_000, refused: false },
     ]);
-    expect(await probe.exists('bw:win:caller:minute:carol')).toBe(0);
+    expect(await probe.exists('bw:win:{caller:carol}:minute')).toBe(0);
   });
 
   it('never takes a window below zero when giving back after it ended', async () => {
     const windows = new WindowLimiters(connections);
     await windows.refund([spec('minute', 2, 'dave')]);
-    expect(await probe.exists('bw:win:caller:minute:dave')).toBe(0);
+    expect(await probe.exists('bw:win:{caller:dave}:minute')).toBe(0);
   });
 
   it('runs a script sent once per connection by its hash, and defines a folder once per connection', async () => {

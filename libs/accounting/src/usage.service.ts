@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChainableCommander } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
 import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
-import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import { RedisClient, RedisConnections, defineScripts, execOrThrow, slotGroups } from '@breakwater/redis';
 import { ACCOUNTING_SCRIPTS_DIR, usageKey } from './accounting-keys';
 import { usdString, utcDay, utcMonth } from './accounting-units';
 import { UsageEntry, UsageReport, usageIncrements, usagePeriodOf } from './usage-report';
@@ -29,8 +29,10 @@ type Hashes = [Record<string, string>, Record<string, string>];
  * Redis hashes with expiry. A model the gateway does not know (see Metrics.modelLabel) is booked as
  * `other`, so a hash's fields, and what this process holds while Redis is down, are bounded by the known
  * models whatever names a caller makes up. A request's increments are one script call (one command, one
- * round trip). While Redis is down they accumulate in this process and are written to Redis when it returns, so the
- * shared totals catch up; a report meanwhile shows what this process holds.
+ * round trip); on a Redis Cluster the day's and the month's hash keep their names (a month's usage
+ * survives an upgrade) and so may be on two slots: one call per slot, sent at once. While Redis is down
+ * they accumulate in this process and are written to Redis when it returns, so the shared totals catch up;
+ * a report meanwhile shows what this process holds.
  */
 @Injectable()
 export class Usage {
@@ -84,19 +86,28 @@ export class Usage {
       [usageKey('d', utcDay(now), callerId), DAY_TTL_SECONDS],
       [usageKey('m', utcMonth(now), callerId), MONTH_TTL_SECONDS],
     ];
-    await this.redis.sharedOr(
-      async () => {
-        await this.client.addUsage(
-          keys.length,
-          ...keys.map(([key]) => key),
-          ...keys.map(([, ttl]) => ttl),
-          ...argsOf(increments),
-        );
-      },
-      // Kept for Redis's return (flushPending).
-      () => {
-        for (const [key, ttl] of keys) this.addPending(key, ttl, increments);
-      },
+    // One call, or on a cluster one per slot of the day's and the month's hash, at once; a slot that
+    // cannot be reached keeps its increments for Redis's return (flushPending), the other is written.
+    const groups = slotGroups(
+      keys.map(([key]) => key),
+      this.redis.clustered,
+    ).map((group) => group.map((index) => keys[index]));
+    await Promise.all(
+      groups.map((mine) =>
+        this.redis.sharedOr(
+          async () => {
+            await this.client.addUsage(
+              mine.length,
+              ...mine.map(([key]) => key),
+              ...mine.map(([, ttl]) => ttl),
+              ...argsOf(increments),
+            );
+          },
+          () => {
+            for (const [key, ttl] of mine) this.addPending(key, ttl, increments);
+          },
+        ),
+      ),
     );
   }
 
@@ -107,7 +118,11 @@ export class Usage {
     const monthKey = usageKey('m', month, callerId);
     // While Redis cannot answer, the report shows what this process holds.
     const [dayHash, monthHash] = await this.redis.sharedOr(
-      async (client) => (await execOrThrow(client.pipeline().hgetall(dayKey).hgetall(monthKey))) as Hashes,
+      async (client): Promise<Hashes> =>
+        // A cluster pipeline may only hold keys of one node: there, two commands at once.
+        this.redis.clustered
+          ? Promise.all([client.hgetall(dayKey), client.hgetall(monthKey)])
+          : ((await execOrThrow(client.pipeline().hgetall(dayKey).hgetall(monthKey))) as Hashes),
       (): Hashes => [{}, {}],
     );
     return {
@@ -122,15 +137,24 @@ export class Usage {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.entries()];
     this.pending.clear();
-    await this.redis.sharedOr(
-      async () => {
-        const pipeline = this.client.pipeline() as UsagePipeline;
-        for (const [key, { ttl, fields }] of batch) pipeline.addUsage(1, key, ttl, ...argsOf([...fields]));
-        await execOrThrow(pipeline);
-      },
-      () => {
-        for (const [key, { ttl, fields }] of batch) this.addPending(key, ttl, [...fields.entries()]);
-      },
+    // One pipeline, or on a cluster one per slot, at once; what a slot cannot take is kept for the next return.
+    const groups = slotGroups(
+      batch.map(([key]) => key),
+      this.redis.clustered,
+    ).map((group) => group.map((index) => batch[index]));
+    await Promise.all(
+      groups.map((mine) =>
+        this.redis.sharedOr(
+          async () => {
+            const pipeline = this.client.pipeline() as UsagePipeline;
+            for (const [key, { ttl, fields }] of mine) pipeline.addUsage(1, key, ttl, ...argsOf([...fields]));
+            await execOrThrow(pipeline);
+          },
+          () => {
+            for (const [key, { ttl, fields }] of mine) this.addPending(key, ttl, [...fields.entries()]);
+          },
+        ),
+      ),
     );
   }
 

@@ -4,6 +4,7 @@ import { AppConfig } from '@breakwater/config';
 import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
 import { BudgetRefusal, DayBudget } from './budget-rule';
 import { MemoryBudgetLedger } from './memory-budget-ledger';
+import { forEachSlotGroup, mapSlotGroups, takeInSlotRuns } from './per-slot';
 import { GLOBAL_SUBJECT, budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
@@ -45,6 +46,10 @@ interface BudgetCommands {
  * kept per process in memory while Redis is down (MemoryBudgetLedger; its spend is written to Redis when
  * Redis returns). Reservations carry a lease, so a replica that dies between admission and settlement
  * only holds budget until the lease ends; settlement is idempotent (only a pending reservation settles).
+ *
+ * A subject's hash and reservation set share a slot (reservationsKey). On a Redis Cluster the subjects of a
+ * request may not, so a reservation is taken subject by subject and a refusal settles for nothing what the
+ * subjects before it reserved (takeInSlotRuns); settling runs once per slot, all at once.
  */
 @Injectable()
 export class BudgetLedger {
@@ -73,37 +78,50 @@ export class BudgetLedger {
     now = Date.now(),
   ): Promise<ReserveOutcome> {
     const subjects = subjectsOf(request);
+    const hashes = hashesOf(request.day, subjects);
     return this.redis.sharedOr<ReserveOutcome>(
       async () => {
-        const keys = subjects.flatMap((subject) => [
-          budgetKey(request.day, subject),
-          reservationsKey(request.day, subject),
-        ]);
-        const limits = budgets.flatMap((budget) => [budget.tokens ?? '', budget.costUsd ?? '']);
-        const [index, spent, kind] = await this.client.reserveBudget(
-          keys.length,
-          ...keys,
-          now,
-          now + this.leaseMs,
-          request.id,
-          request.tokens,
-          usdString(request.costUsd),
-          DAY_KEY_TTL_SECONDS,
-          ...limits,
-        );
-        if (index === 0) return { reservation: { ...request, store: 'redis' } };
-        return {
-          refused: {
-            index: index - 1,
-            refusal: { kind: kind === 'cost' ? 'cost' : 'tokens', spent: spent === 1 },
+        const refused = await takeInSlotRuns(
+          hashes,
+          this.redis.clustered,
+          async (run) => {
+            const keys = keysOf(
+              request.day,
+              run.map((index) => subjects[index]),
+            );
+            const limits = run.flatMap((index) => [
+              budgets[index].tokens ?? '',
+              budgets[index].costUsd ?? '',
+            ]);
+            const [index, spent, kind] = await this.client.reserveBudget(
+              keys.length,
+              ...keys,
+              now,
+              now + this.leaseMs,
+              request.id,
+              request.tokens,
+              usdString(request.costUsd),
+              DAY_KEY_TTL_SECONDS,
+              ...limits,
+            );
+            if (index === 0) return undefined;
+            const refusal: BudgetRefusal = { kind: kind === 'cost' ? 'cost' : 'tokens', spent: spent === 1 };
+            return { at: index - 1, refusal };
           },
-        };
+          // Settling for nothing drops the reservation and adds no spend.
+          (run) =>
+            this.settleInRedis(
+              request,
+              run.map((index) => subjects[index]),
+              { tokens: 0, costUsd: 0 },
+            ),
+        );
+        return refused ? { refused } : { reservation: { ...request, store: 'redis' } };
       },
       () => {
-        const keys = subjects.map((subject) => budgetKey(request.day, subject));
         const refused = this.memory.reserve(
           request.day,
-          keys,
+          hashes,
           budgets,
           { id: request.id, tokens: request.tokens, cost: request.costUsd, expires: now + this.leaseMs },
           now,
@@ -113,34 +131,31 @@ export class BudgetLedger {
     );
   }
 
-  /** Replaces the reservation with what the request really used; a repeat or an expired lease does nothing. */
+  /**
+   * Replaces the reservation with what the request really used; a repeat or an expired lease does nothing.
+   * On a cluster each slot of the subjects settles on its own, and only a slot that cannot be reached
+   * keeps its subjects' spend here, so none is counted twice.
+   */
   async settle(reservation: BudgetReservation, actual: { tokens: number; costUsd: number }): Promise<void> {
     const subjects = subjectsOf(reservation);
-    const memoryKeys = subjects.map((subject) => budgetKey(reservation.day, subject));
-    // Kept here while Redis cannot take it, and written when Redis returns (flushMemorySpend).
-    const spendHere = (): void =>
-      this.memory.spend(reservation.day, memoryKeys, actual.tokens, actual.costUsd);
+    const hashes = hashesOf(reservation.day, subjects);
     if (reservation.store === 'memory') {
       // Taken in this process while Redis was down: settle only if it is still pending here.
-      if (!this.memory.drop(memoryKeys, reservation.id)) return;
-      await this.redis.sharedOr(() => this.addSpend(memoryKeys, actual), spendHere);
-      return;
+      if (!this.memory.drop(hashes, reservation.id)) return;
     }
-    // On the local path the reservation stays in Redis until its lease ends.
-    await this.redis.sharedOr(async () => {
-      const keys = subjects.flatMap((subject) => [
-        budgetKey(reservation.day, subject),
-        reservationsKey(reservation.day, subject),
-      ]);
-      await this.client.settleBudget(
-        keys.length,
-        ...keys,
-        reservation.id,
-        Math.round(actual.tokens),
-        usdString(actual.costUsd),
-        DAY_KEY_TTL_SECONDS,
+    await forEachSlotGroup(hashes, this.redis.clustered, (group) => {
+      const mine = group.map((index) => subjects[index]);
+      const mineHashes = group.map((index) => hashes[index]);
+      return this.redis.sharedOr<unknown>(
+        () =>
+          reservation.store === 'memory'
+            ? this.addSpend(mineHashes, actual)
+            : this.settleInRedis(reservation, mine, actual),
+        // Kept here while Redis cannot take it, and written when Redis returns (flushMemorySpend). On this
+        // path a reservation taken in Redis stays there until its lease ends.
+        () => this.memory.spend(reservation.day, mineHashes, actual.tokens, actual.costUsd),
       );
-    }, spendHere);
+    });
   }
 
   /**
@@ -150,37 +165,65 @@ export class BudgetLedger {
   async spentUsd(subjects: readonly string[], day: string): Promise<number[] | undefined> {
     if (subjects.length === 0) return [];
     return this.redis.sharedOr(
-      async (client) => {
-        const pipeline = client.pipeline();
-        for (const subject of subjects) pipeline.hget(budgetKey(day, subject), 'spent_cost');
-        const replies = await execOrThrow(pipeline);
-        return replies.map((reply) => Number(reply ?? 0) || 0);
-      },
+      (client) =>
+        mapSlotGroups(hashesOf(day, subjects), this.redis.clustered, async (group) => {
+          const pipeline = client.pipeline();
+          for (const index of group) pipeline.hget(budgetKey(day, subjects[index]), 'spent_cost');
+          const replies = await execOrThrow(pipeline);
+          return replies.map((reply) => Number(reply ?? 0) || 0);
+        }),
       () => undefined,
     );
   }
 
-  /** Writes spend settled in memory during an outage into Redis; on failure it stays for the next return. */
+  /** Writes spend settled in memory during an outage into Redis; what fails stays for the next return. */
   async flushMemorySpend(): Promise<void> {
     const pending = this.memory.takeSpend();
     if (pending.length === 0) return;
-    await this.redis.sharedOr(
-      async () => {
-        const pipeline = this.client.pipeline();
-        for (const { key, tokens, cost } of pending) {
-          if (tokens !== 0) pipeline.hincrby(key, 'spent_tokens', Math.round(tokens));
-          if (cost !== 0) pipeline.hincrbyfloat(key, 'spent_cost', usdString(cost));
-          pipeline.expire(key, DAY_KEY_TTL_SECONDS);
-        }
-        await execOrThrow(pipeline);
-        this.logger.log(`wrote the spend of ${pending.length} budget(s) settled while Redis was down`);
+    let written = 0;
+    await forEachSlotGroup(
+      pending.map(({ key }) => key),
+      this.redis.clustered,
+      (group) => {
+        const mine = group.map((index) => pending[index]);
+        return this.redis.sharedOr(
+          async () => {
+            const pipeline = this.client.pipeline();
+            for (const { key, tokens, cost } of mine) {
+              if (tokens !== 0) pipeline.hincrby(key, 'spent_tokens', Math.round(tokens));
+              if (cost !== 0) pipeline.hincrbyfloat(key, 'spent_cost', usdString(cost));
+              pipeline.expire(key, DAY_KEY_TTL_SECONDS);
+            }
+            await execOrThrow(pipeline);
+            written += mine.length;
+          },
+          () => {
+            for (const { key, day, tokens, cost } of mine) this.memory.spend(day, [key], tokens, cost);
+          },
+        );
       },
-      () => {
-        for (const { key, day, tokens, cost } of pending) this.memory.spend(day, [key], tokens, cost);
-      },
+    );
+    if (written > 0) this.logger.log(`wrote the spend of ${written} budget(s) settled while Redis was down`);
+  }
+
+  /** Settles `reservation` in the budgets of `subjects`, which share one slot (one script call). */
+  private settleInRedis(
+    reservation: Pick<BudgetReservation, 'id' | 'day'>,
+    subjects: readonly string[],
+    actual: { tokens: number; costUsd: number },
+  ): Promise<number> {
+    const keys = keysOf(reservation.day, subjects);
+    return this.client.settleBudget(
+      keys.length,
+      ...keys,
+      reservation.id,
+      Math.round(actual.tokens),
+      usdString(actual.costUsd),
+      DAY_KEY_TTL_SECONDS,
     );
   }
 
+  /** Adds spend to `keys`, which share one slot (one pipeline). */
   private async addSpend(
     keys: readonly string[],
     actual: { tokens: number; costUsd: number },
@@ -193,6 +236,16 @@ export class BudgetLedger {
     }
     await execOrThrow(pipeline);
   }
+}
+
+/** The day's budget hash of each subject: what the subject's keys are grouped by (its set shares the slot). */
+function hashesOf(day: string, subjects: readonly string[]): string[] {
+  return subjects.map((subject) => budgetKey(day, subject));
+}
+
+/** The scripts' KEYS for `subjects`: per subject, its hash then its reservation set. */
+function keysOf(day: string, subjects: readonly string[]): string[] {
+  return subjects.flatMap((subject) => [budgetKey(day, subject), reservationsKey(day, subject)]);
 }
 
 /** The budget subjects of a reservation, caller first, gateway last: the same in reserve() and settle(). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
 import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import { forEachSlotGroup, takeInSlotRuns } from './per-slot';
 import { slotsKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
@@ -33,6 +34,10 @@ interface SlotCommands {
  * is down, counted per process. The invariant is that every slot taken is given back exactly once:
  * Limits hands each request an idempotent release() that the request path calls in a `finally` (success,
  * error, timeout, client gone), and a slot whose holder vanished expires with its lease.
+ *
+ * One script takes a slot in every limit or none. On a Redis Cluster each subject's set may be on another
+ * slot, so the script runs subject by subject and a refusal gives back the slots taken before it
+ * (takeInSlotRuns): the end user full means the caller's slot is not kept.
  */
 @Injectable()
 export class ConcurrencySlots {
@@ -53,16 +58,28 @@ export class ConcurrencySlots {
     const keys = specs.map((spec) => slotsKey(spec.subject));
     return this.redis.sharedOr<SlotOutcome>(
       async () => {
-        const refused = await this.client.acquireSlots(
-          keys.length,
-          ...keys,
-          now,
-          now + this.leaseMs,
-          this.leaseMs,
-          id,
-          ...specs.map((spec) => spec.limit),
+        const refused = await takeInSlotRuns(
+          keys,
+          this.redis.clustered,
+          async (run) => {
+            const full = await this.client.acquireSlots(
+              run.length,
+              ...run.map((index) => keys[index]),
+              now,
+              now + this.leaseMs,
+              this.leaseMs,
+              id,
+              ...run.map((index) => specs[index].limit),
+            );
+            return full > 0 ? { at: full - 1, refusal: undefined } : undefined;
+          },
+          (run) =>
+            this.releaseInRedis(
+              run.map((index) => keys[index]),
+              id,
+            ),
         );
-        return refused > 0 ? { refused: specs[refused - 1] } : { held: { id, keys, store: 'redis' } };
+        return refused ? { refused: specs[refused.index] } : { held: { id, keys, store: 'redis' } };
       },
       () => this.acquireInMemory(specs, keys, id, now),
     );
@@ -79,13 +96,18 @@ export class ConcurrencySlots {
     }
     // Unreachable Redis: the lease reclaims the slot.
     await this.redis.sharedOr(
-      (client) => {
-        const pipeline = client.pipeline();
-        for (const key of held.keys) pipeline.zrem(key, held.id);
-        return execOrThrow(pipeline);
-      },
+      () => this.releaseInRedis(held.keys, held.id),
       () => undefined,
     );
+  }
+
+  /** ZREM of slot `id` from `keys`: one pipeline, or one per slot on a cluster (all at once). */
+  private releaseInRedis(keys: readonly string[], id: string): Promise<void> {
+    return forEachSlotGroup(keys, this.redis.clustered, (group) => {
+      const pipeline = this.client.pipeline();
+      for (const index of group) pipeline.zrem(keys[index], id);
+      return execOrThrow(pipeline);
+    });
   }
 
   private acquireInMemory(specs: readonly SlotSpec[], keys: string[], id: string, now: number): SlotOutcome {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisClient, RedisConnections, defineScripts } from '@breakwater/redis';
 import { WindowScope, WindowState } from './rate-limit-headers';
+import { forEachSlotGroup, mapSlotGroups } from './per-slot';
 import { windowKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 
@@ -30,7 +31,9 @@ interface WindowCommands {
  *
  * All windows of a request are one script call over their counters (own keys, `bw:win:*`): counting,
  * refunding and peeking are each one round trip however many windows apply. rate-limiter-flexible's Redis
- * limiter makes one call per window, so only its memory limiter is used, through its public API.
+ * limiter makes one call per window, so only its memory limiter is used, through its public API. On a Redis
+ * Cluster the windows of one subject share a slot (windowKey) and the call is made once per subject's slot,
+ * all at once: still one round trip of latency. Windows are independent, so nothing spans the calls.
  *
  * Memory limiters are cached per scope, window and limit: callers come from the callers file, so there are
  * a bounded number of them, and end users of one caller share theirs.
@@ -47,24 +50,29 @@ export class WindowLimiters {
   /** Counts one request in every window; a window over its limit comes back `refused`. */
   async consume(specs: readonly WindowSpec[]): Promise<WindowState[]> {
     if (specs.length === 0) return [];
-    return this.redis.sharedOr(
-      async () => {
-        const keys = specs.map(keyOf);
-        const counts = await this.client.consumeWindows(keys.length, ...keys, ...specs.map(windowMs));
-        return specs.map((spec, i) => countedState(spec, Number(counts[2 * i]), Number(counts[2 * i + 1])));
-      },
-      () =>
-        Promise.all(
-          specs.map(async (spec) => {
-            try {
-              return stateOf(spec, await this.memoryOf(spec).consume(spec.key), false);
-            } catch (rejection) {
-              // rate-limiter-flexible rejects with its result when the window is over its limit.
-              if (rejection instanceof RateLimiterRes) return stateOf(spec, rejection, true);
-              throw rejection;
-            }
-          }),
-        ),
+    return this.bySlot(specs, (mine) =>
+      this.redis.sharedOr(
+        async () => {
+          const counts = await this.client.consumeWindows(
+            mine.length,
+            ...mine.map(keyOf),
+            ...mine.map(windowMs),
+          );
+          return mine.map((spec, i) => countedState(spec, Number(counts[2 * i]), Number(counts[2 * i + 1])));
+        },
+        () =>
+          Promise.all(
+            mine.map(async (spec) => {
+              try {
+                return stateOf(spec, await this.memoryOf(spec).consume(spec.key), false);
+              } catch (rejection) {
+                // rate-limiter-flexible rejects with its result when the window is over its limit.
+                if (rejection instanceof RateLimiterRes) return stateOf(spec, rejection, true);
+                throw rejection;
+              }
+            }),
+          ),
+      ),
     );
   }
 
@@ -72,34 +80,46 @@ export class WindowLimiters {
   async refund(specs: readonly WindowSpec[]): Promise<void> {
     if (specs.length === 0) return;
     // While Redis cannot answer, give it back where it would now be counted.
-    await this.redis.sharedOr(
-      async () => {
-        const keys = specs.map(keyOf);
-        await this.client.refundWindows(keys.length, ...keys);
-      },
-      async () => {
-        await Promise.all(specs.map((spec) => this.memoryOf(spec).reward(spec.key)));
-      },
-    );
+    await forEachSlotGroup(specs.map(keyOf), this.redis.clustered, (group) => {
+      const mine = group.map((index) => specs[index]);
+      return this.redis.sharedOr<unknown>(
+        () => this.client.refundWindows(mine.length, ...mine.map(keyOf)),
+        () => Promise.all(mine.map((spec) => this.memoryOf(spec).reward(spec.key))),
+      );
+    });
   }
 
   /** The windows as they stand, counting nothing: for answers that are not LLM requests. */
   async peek(specs: readonly WindowSpec[]): Promise<WindowState[]> {
     if (specs.length === 0) return [];
     // While Redis cannot answer, show what this process counts.
-    return this.redis.sharedOr(
-      async () => {
-        const keys = specs.map(keyOf);
-        const counts = await this.client.peekWindows(keys.length, ...keys);
-        return specs.map((spec, i) => peekedState(spec, Number(counts[2 * i]), Number(counts[2 * i + 1])));
-      },
-      () =>
-        Promise.all(
-          specs.map(async (spec) => {
-            const res = await this.memoryOf(spec).get(spec.key);
-            return res ? stateOf(spec, res, false) : peekedState(spec, 0, -2);
-          }),
-        ),
+    return this.bySlot(specs, (mine) =>
+      this.redis.sharedOr(
+        async () => {
+          const counts = await this.client.peekWindows(mine.length, ...mine.map(keyOf));
+          return mine.map((spec, i) => peekedState(spec, Number(counts[2 * i]), Number(counts[2 * i + 1])));
+        },
+        () =>
+          Promise.all(
+            mine.map(async (spec) => {
+              const res = await this.memoryOf(spec).get(spec.key);
+              return res ? stateOf(spec, res, false) : peekedState(spec, 0, -2);
+            }),
+          ),
+      ),
+    );
+  }
+
+  /**
+   * `each` once per slot of the windows' counters (once off a cluster) with the specs there, the results in
+   * spec order. Each slot falls back to memory on its own: a node that cannot answer leaves the others shared.
+   */
+  private bySlot(
+    specs: readonly WindowSpec[],
+    each: (mine: WindowSpec[]) => Promise<WindowState[]>,
+  ): Promise<WindowState[]> {
+    return mapSlotGroups(specs.map(keyOf), this.redis.clustered, (group) =>
+      each(group.map((index) => specs[index])),
     );
   }
 
