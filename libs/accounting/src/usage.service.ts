@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ChainableCommander } from 'ioredis';
 import { ProviderAnswer } from '@breakwater/llm-provider';
 import { Metrics, OTHER_MODEL_LABEL } from '@breakwater/observability';
-import { RedisClient, RedisConnections, defineScripts, execOrThrow, slotGroups } from '@breakwater/redis';
+import {
+  RedisClient,
+  RedisConnections,
+  defineScripts,
+  execOrThrow,
+  forEachSlotGroup,
+} from '@breakwater/redis';
 import { ACCOUNTING_SCRIPTS_DIR, usageKey } from './accounting-keys';
 import { usdString, utcDay, utcMonth } from './accounting-units';
 import { UsageEntry, UsageReport, usageIncrements, usagePeriodOf } from './usage-report';
@@ -88,13 +94,12 @@ export class Usage {
     ];
     // One call, or on a cluster one per slot of the day's and the month's hash, at once; a slot that
     // cannot be reached keeps its increments for Redis's return (flushPending), the other is written.
-    const groups = slotGroups(
+    await forEachSlotGroup(
       keys.map(([key]) => key),
       this.redis.clustered,
-    ).map((group) => group.map((index) => keys[index]));
-    await Promise.all(
-      groups.map((mine) =>
-        this.redis.sharedOr(
+      (group) => {
+        const mine = group.map((index) => keys[index]);
+        return this.redis.sharedOr(
           async () => {
             await this.client.addUsage(
               mine.length,
@@ -106,8 +111,8 @@ export class Usage {
           () => {
             for (const [key, ttl] of mine) this.addPending(key, ttl, increments);
           },
-        ),
-      ),
+        );
+      },
     );
   }
 
@@ -138,13 +143,12 @@ export class Usage {
     const batch = [...this.pending.entries()];
     this.pending.clear();
     // One pipeline, or on a cluster one per slot, at once; what a slot cannot take is kept for the next return.
-    const groups = slotGroups(
+    await forEachSlotGroup(
       batch.map(([key]) => key),
       this.redis.clustered,
-    ).map((group) => group.map((index) => batch[index]));
-    await Promise.all(
-      groups.map((mine) =>
-        this.redis.sharedOr(
+      (group) => {
+        const mine = group.map((index) => batch[index]);
+        return this.redis.sharedOr(
           async () => {
             const pipeline = this.client.pipeline() as UsagePipeline;
             for (const [key, { ttl, fields }] of mine) pipeline.addUsage(1, key, ttl, ...argsOf([...fields]));
@@ -153,8 +157,8 @@ export class Usage {
           () => {
             for (const [key, { ttl, fields }] of mine) this.addPending(key, ttl, [...fields.entries()]);
           },
-        ),
-      ),
+        );
+      },
     );
   }
 

@@ -1,10 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { usdString } from '@breakwater/accounting';
 import { AppConfig } from '@breakwater/config';
-import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
+import {
+  RedisClient,
+  RedisConnections,
+  defineScripts,
+  execOrThrow,
+  forEachSlotGroup,
+  mapSlotGroups,
+  takeInSlotRuns,
+} from '@breakwater/redis';
 import { BudgetRefusal, DayBudget } from './budget-rule';
 import { MemoryBudgetLedger } from './memory-budget-ledger';
-import { forEachSlotGroup, mapSlotGroups, takeInSlotRuns } from './per-slot';
 import { GLOBAL_SUBJECT, budgetKey, reservationsKey, subjectOf } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 

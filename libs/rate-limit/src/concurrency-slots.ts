@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@breakwater/config';
-import { RedisClient, RedisConnections, defineScripts, execOrThrow } from '@breakwater/redis';
-import { forEachSlotGroup, takeInSlotRuns } from './per-slot';
+import {
+  RedisClient,
+  RedisConnections,
+  defineScripts,
+  execOrThrow,
+  forEachSlotGroup,
+  takeInSlotRuns,
+} from '@breakwater/redis';
 import { slotsKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 

@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { RedisClient, RedisConnections, defineScripts } from '@breakwater/redis';
+import {
+  RedisClient,
+  RedisConnections,
+  defineScripts,
+  forEachSlotGroup,
+  mapSlotGroups,
+} from '@breakwater/redis';
 import { WindowScope, WindowState } from './rate-limit-headers';
-import { forEachSlotGroup, mapSlotGroups } from './per-slot';
 import { windowKey } from './rate-limit-keys';
 import { RATE_LIMIT_SCRIPTS_DIR } from './rate-limit-scripts';
 

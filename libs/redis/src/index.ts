@@ -2,6 +2,7 @@
 // that tracks whether Redis is up, and `sharedOr`, the one rule by which every lib falls back to embedded
 // mode while it is not; the one REDIS_URL parser; and the loader that defines each lib's Lua files as commands.
 export * from './connection-error';
+export * from './per-slot';
 export * from './redis-client';
 export * from './redis-connections';
 export * from './redis-scripts';

@@ -1,4 +1,5 @@
-import { isConnectionError, slotGroups } from '@breakwater/redis';
+import { isConnectionError } from './connection-error';
+import { slotGroups } from './redis-client';
 
 /**
  * On a Redis Cluster a script or a pipeline may only touch keys of one slot, so a request's keys (a caller's,
