@@ -68,7 +68,7 @@ describe('response cache on one gateway with Redis', () => {
     stub = await startOpenAiStub();
     stub.server.reply(freshAnswer);
     gateway = await startGateway({
-      REDIS_URL: redis.url,
+      ...redis.env,
       CALLERS_FILE: callersFile(),
       OPENAI_API_KEY: 'sk-cache-e2e',
       OPENAI_BASE_URL: stub.baseUrl,

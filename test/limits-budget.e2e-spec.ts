@@ -64,7 +64,7 @@ describe('day budgets shared by two gateways on one Redis', () => {
     stub = await startOpenAiStub();
     dir = mkdtempSync(join(tmpdir(), 'breakwater-budget-'));
     const env = {
-      REDIS_URL: redis.url,
+      ...redis.env,
       CALLERS_FILE: writeLimitedCallersFile(dir, [
         { id: 'thrifty', limits: { tokens_per_day: 30 } },
         { id: 'judge', end_user_limits: { tokens_per_day: 30 } },

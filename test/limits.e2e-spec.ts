@@ -60,7 +60,7 @@ describe('limits shared by two gateways on one Redis', () => {
     stub = await startOpenAiStub();
     dir = mkdtempSync(join(tmpdir(), 'breakwater-limits-'));
     const env = {
-      REDIS_URL: redis.url,
+      ...redis.env,
       CALLERS_FILE: writeLimitedCallersFile(dir, CALLERS),
       OPENAI_API_KEY: 'sk-test-limits',
       OPENAI_BASE_URL: stub.baseUrl,
@@ -225,7 +225,7 @@ describe('limits shared by two gateways on one Redis', () => {
 
     beforeAll(async () => {
       c = await startGateway({
-        REDIS_URL: redis.url,
+        ...redis.env,
         CALLERS_FILE: join(dir, 'callers.json'),
         OPENAI_API_KEY: 'sk-test-limits',
         OPENAI_BASE_URL: stub.baseUrl,
@@ -255,7 +255,7 @@ describe('limits shared by two gateways on one Redis', () => {
 
     beforeAll(async () => {
       d = await startGateway({
-        REDIS_URL: redis.url,
+        ...redis.env,
         CALLERS_FILE: join(dir, 'callers.json'),
         OPENAI_API_KEY: 'sk-test-limits',
         OPENAI_BASE_URL: stub.baseUrl,

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { IncomingHttpHeaders, createServer } from 'node:http';
+import { Cluster, Redis } from 'ioredis';
 import { UNREACHABLE_REDIS } from '@breakwater/testing';
 import { QUEUE_CALLERS, writeCallersFile } from './helpers/callers';
 import { TestGateway, completionOf, errorOf, postJson, startGateway } from './helpers/gateway';
@@ -45,7 +46,7 @@ describe('the queue with a real Redis and BullMQ', () => {
     stub = await startOpenAiStub();
     hookPort = await freePort();
     gateway = await startGateway({
-      REDIS_URL: redis.url,
+      ...redis.env,
       CALLERS_FILE: writeCallersFile(QUEUE_CALLERS),
       OPENAI_API_KEY: 'sk-test-openai-secret',
       OPENAI_BASE_URL: stub.baseUrl,
@@ -240,11 +241,25 @@ describe('the queue with a real Redis and BullMQ', () => {
   });
 });
 
+/**
+ * The LLM queue's prioritized set, wherever it is: `bull:bw-llm:prioritized` on a single server, and under
+ * whatever hash tag keeps the queue on one slot in a cluster, on the master owning that slot.
+ */
+async function prioritizedSetOf(client: Redis | Cluster): Promise<string> {
+  // A cluster client learns its masters with its first answer.
+  await client.ping();
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const found = (await Promise.all(nodes.map((node) => node.keys('*bw-llm*:prioritized')))).flat();
+  if (found.length !== 1)
+    throw new Error(`expected one prioritized set of bw-llm, found ${found.join(', ')}`);
+  return found[0];
+}
+
 describe('capacity, expiry and embedded mode', () => {
   it('refuses new queued work with 503 QUEUE_FULL at the high watermark until the depth falls under the low one', async () => {
     const redis = await startRedis();
     const gateway = await startGateway({
-      REDIS_URL: redis.url,
+      ...redis.env,
       RUN_WORKERS: 'false',
       QUEUE_MAX_SIZE: '4',
       QUEUE_HIGH_WATERMARK: '0.75',
@@ -267,14 +282,14 @@ describe('capacity, expiry and embedded mode', () => {
       expect((await errorOf(full)).error.code).toBe('QUEUE_FULL');
       expect(full.headers.get('retry-after')).toMatch(/^\d+$/);
       // max 4: high watermark 3, low 2. At depth 2 it still refuses (not under 2); at depth 1 it accepts.
-      const { Redis } = await import('ioredis');
-      const client = new Redis(redis.url);
+      const client = redis.client();
       // Every job has a priority (normal by default), so BullMQ keeps them in its prioritized set.
-      const waiting = await client.zrange('bull:bw-llm:prioritized', 0, -1);
-      await client.del(`bull:bw-llm:${waiting[0]}`);
-      await client.zrem('bull:bw-llm:prioritized', waiting[0]);
+      const prioritized = await prioritizedSetOf(client);
+      const waiting = await client.zrange(prioritized, 0, -1);
+      await client.del(`${prioritized.slice(0, -'prioritized'.length)}${waiting[0]}`);
+      await client.zrem(prioritized, waiting[0]);
       expect((await enqueue()).status).toBe(503);
-      await client.zrem('bull:bw-llm:prioritized', waiting[1]);
+      await client.zrem(prioritized, waiting[1]);
       expect((await enqueue()).status).toBe(202);
       client.disconnect();
     } finally {
@@ -286,7 +301,7 @@ describe('capacity, expiry and embedded mode', () => {
   it('reports a job past QUEUE_REQUEST_TTL_SECONDS as expired, and its result as 410', async () => {
     const redis = await startRedis();
     const gateway = await startGateway({
-      REDIS_URL: redis.url,
+      ...redis.env,
       RUN_WORKERS: 'false',
       QUEUE_REQUEST_TTL_SECONDS: '1',
     });

@@ -1,12 +1,22 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Cluster, Redis } from 'ioredis';
 import { freePort } from './free-port';
+import { startRedisCluster } from './redis-cluster';
+import { assertRedisInstalled, launchRedis, signalAndWait } from './redis-process';
 
+/** A Redis of the test's own: one server, or a three-master cluster (see startRedis). */
 export interface RedisServer {
+  readonly kind: 'single' | 'cluster';
+  /** The single server's URL; for a cluster, its first node's (suites pass `env` to the gateway instead). */
   readonly url: string;
   readonly port: number;
+  /** The gateway environment that points at this Redis: `REDIS_URL`, or `REDIS_CLUSTER_NODES` for a cluster. */
+  readonly env: Record<string, string>;
+  /** A client for the test to inspect or shape data with; the caller quits it. */
+  client(): Redis | Cluster;
   /** SIGTERM and wait; the data directory is removed. */
   stop(): Promise<void>;
   /** SIGKILL and wait: an abrupt loss, the data directory kept for restart(). */
@@ -15,27 +25,18 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-let checked = false;
-
-function assertInstalled(): void {
-  if (checked) return;
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(
-      'redis-server is not on PATH. The tests need a real Redis 7: install it with `apt-get install redis-server` ' +
-        '(Debian/Ubuntu) or `brew install redis` (macOS). Tests never fall back to a fake.',
-    );
-  }
-  checked = true;
-}
-
 /**
  * A real redis-server of the test's own, on a free port in a temporary directory, with append-only
  * persistence and `noeviction` (as BullMQ requires). Never the machine's shared Redis.
  * `fsyncAlways` makes every acknowledged write durable before the reply (for SIGKILL drills).
+ *
+ * With `BREAKWATER_TEST_REDIS=cluster` in the environment (the jest `cluster` project sets it, through
+ * test/helpers/cluster-mode.js) it starts a three-master Redis Cluster instead (startRedisCluster), so
+ * the same suite runs against either; a suite points the gateway at it with `...redis.env`.
  */
 export async function startRedis(options: { fsyncAlways?: boolean } = {}): Promise<RedisServer> {
-  assertInstalled();
+  if (process.env.BREAKWATER_TEST_REDIS === 'cluster') return startRedisCluster(options);
+  assertRedisInstalled();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'breakwater-redis-'));
   let child: ChildProcess | undefined;
@@ -56,24 +57,23 @@ export async function startRedis(options: { fsyncAlways?: boolean } = {}): Promi
     args.push('--maxmemory-policy', 'noeviction', '--loglevel', 'warning');
     // Kill drills want every acknowledged write on disk, not the last second's worth.
     if (options.fsyncAlways) args.push('--appendfsync', 'always');
-    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = started;
-    await waitUntilReady(started, port);
+    child = await launchRedis(args, port);
   };
 
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill(signal);
-    await exited;
+    await signalAndWait(running, signal);
   };
 
   await launch();
+  const url = `redis://127.0.0.1:${port}`;
   return {
-    url: `redis://127.0.0.1:${port}`,
+    kind: 'single',
+    url,
     port,
+    env: { REDIS_URL: url },
+    client: () => new Redis(url),
     stop: async () => {
       await terminate('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
@@ -81,19 +81,4 @@ export async function startRedis(options: { fsyncAlways?: boolean } = {}): Promi
     kill: () => terminate('SIGKILL'),
     restart: launch,
   };
-}
-
-async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited: ${output}`);
-    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
-    if (ping.stdout?.trim() === 'PONG') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server on port ${port} did not become ready: ${output}`);
 }
