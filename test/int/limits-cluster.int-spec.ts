@@ -1,8 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
 import { Usage } from '@breakwater/accounting';
@@ -17,95 +13,13 @@ import {
 } from '@breakwater/rate-limit';
 import { RedisConnections } from '@breakwater/redis';
 import { testConfig } from '@breakwater/testing';
-import { freePort } from '../helpers/free-port';
+import { RedisCluster, startRedisCluster } from '../helpers/redis-cluster';
 import { RedisServer, startRedis } from '../helpers/redis-server';
 
 // Windows, concurrency slots, budgets and usage against a real three-master Redis Cluster, two "replicas"
 // (two connections with their own classes) at once. A script may only touch one slot there: each store
 // runs its script once per subject's slot, and the all-or-none ones give back what they took when a later
 // subject refuses. Script calls are counted with INFO commandstats on every node.
-
-interface RedisCluster {
-  readonly ports: number[];
-  stop(): Promise<void>;
-}
-
-/** Three masters on free loopback ports, no replicas, slots spread by redis-cli; ready when every node says ok. */
-async function startCluster(): Promise<RedisCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'breakwater-cluster-'));
-  const ports: number[] = [];
-  while (ports.length < 3) {
-    const port = await freePort();
-    // The cluster bus listens on port + 10000: both must be free.
-    if (port + 10000 <= 65535 && !ports.includes(port)) ports.push(port);
-  }
-  const children: ChildProcess[] = ports.map((port) =>
-    spawn(
-      'redis-server',
-      [
-        '--cluster-enabled',
-        'yes',
-        '--port',
-        String(port),
-        '--cluster-port',
-        String(port + 10000),
-        '--cluster-config-file',
-        `nodes-${port}.conf`,
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--loglevel',
-        'warning',
-      ],
-      { stdio: 'ignore' },
-    ),
-  );
-  const stop = async (): Promise<void> => {
-    await Promise.all(
-      children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        return exited;
-      }),
-    );
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const cli = (...args: string[]) => spawnSync('redis-cli', args, { encoding: 'utf8' });
-  try {
-    for (const port of ports) await until(() => cli('-p', String(port), 'ping').stdout.trim() === 'PONG');
-    const created = cli(
-      '--cluster',
-      'create',
-      ...ports.map((port) => `127.0.0.1:${port}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    );
-    if (created.status !== 0)
-      throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    for (const port of ports) {
-      await until(() => cli('-p', String(port), 'cluster', 'info').stdout.includes('cluster_state:ok'));
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { ports, stop };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the Redis Cluster did not come up within 15 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** EVAL and EVALSHA calls the servers at `ports` ran so far: one per script call a client made. */
 async function scriptCalls(nodes: Redis[]): Promise<number> {
@@ -155,8 +69,8 @@ describe('limits and usage on a Redis Cluster', () => {
   };
 
   beforeAll(async () => {
-    cluster = await startCluster();
-    config = testConfig({ REDIS_CLUSTER_NODES: cluster.ports.map((port) => `127.0.0.1:${port}`).join(',') });
+    cluster = await startRedisCluster();
+    config = testConfig(cluster.env);
     nodes = cluster.ports.map((port) => new Redis({ port, host: '127.0.0.1' }));
     probe = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }]);
     for (const [from, to, master] of await nodes[0].cluster('SLOTS')) {
