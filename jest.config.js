@@ -21,10 +21,11 @@ module.exports = {
       globalSetup: '<rootDir>/test/helpers/global-setup.js',
     },
     {
-      // The suites whose state lives in Redis, again against a three-master Redis Cluster (REDIS_CLUSTER_NODES).
+      // The suites whose state lives in Redis (queue, cache and single flight across replicas, limits), again against a
+      // three-master Redis Cluster (REDIS_CLUSTER_NODES).
       ...shared,
       displayName: 'cluster',
-      testMatch: ['<rootDir>/test/{queue,cache,limits,limits-budget}.e2e-spec.ts'],
+      testMatch: ['<rootDir>/test/{queue,cache,cache-replicas,limits,limits-budget}.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.js',
       setupFiles: [...shared.setupFiles, '<rootDir>/test/helpers/cluster-mode.js'],
     },
