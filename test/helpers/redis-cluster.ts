@@ -15,6 +15,10 @@ export interface RedisCluster extends RedisServer {
   readonly kind: 'cluster';
   /** Each master's client port, in the order they joined. */
   readonly ports: readonly number[];
+  /** SIGKILL one master (no replica takes over: the others mark it failed and the cluster stops serving). */
+  killNode(index: number): Promise<void>;
+  /** Start that master again from its directory, and wait until the cluster serves every slot again. */
+  restartNode(index: number): Promise<void>;
 }
 
 interface ClusterNode {
@@ -85,6 +89,17 @@ export async function startRedisCluster(options: { fsyncAlways?: boolean } = {})
       removeDirs();
     },
     kill: () => terminateAll('SIGKILL'),
+    killNode: async (index) => {
+      const node = nodes[index];
+      const running = node.child;
+      node.child = undefined;
+      await signalAndWait(running, 'SIGKILL');
+    },
+    restartNode: async (index) => {
+      const node = nodes[index];
+      node.child = await launchRedis(nodeArgs(node, options), node.port);
+      await waitUntilServing(nodes);
+    },
     // Each node finds the others again from the nodes.conf in its directory.
     restart: async () => {
       await launchAll();

@@ -16,7 +16,7 @@ describe('isConnectionError', () => {
     ).toBe(true);
   });
 
-  it("counts a cluster client's not-ready and all-nodes-failed errors as connection errors", () => {
+  it("counts a cluster client's not-ready, all-nodes-failed and cluster-down errors as connection errors", () => {
     expect(isConnectionError(new Error("Cluster isn't ready and enableOfflineQueue options is false"))).toBe(
       true,
     );
@@ -26,7 +26,17 @@ describe('isConnectionError', () => {
         Object.assign(new Error('Failed to refresh slots cache.'), { name: 'ClusterAllFailedError' }),
       ),
     ).toBe(true);
-    expect(isConnectionError(new Error('CLUSTERDOWN The cluster is down'))).toBe(false);
+    expect(isConnectionError(new Error('CLUSTERDOWN The cluster is down'))).toBe(true);
+    expect(
+      isConnectionError(new Error('Too many Cluster redirections. Last error: Error: Connection is closed.')),
+    ).toBe(true);
+    const discarded = (...previousErrors: Error[]) =>
+      Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), {
+        previousErrors,
+      });
+    expect(isConnectionError(discarded(new Error('CLUSTERDOWN The cluster is down')))).toBe(true);
+    expect(isConnectionError(discarded(new Error('WRONGTYPE Operation against a key')))).toBe(false);
+    expect(isConnectionError(new Error("CROSSSLOT Keys in request don't hash to the same slot"))).toBe(false);
   });
 
   it('does not count what the connection did not cause', () => {

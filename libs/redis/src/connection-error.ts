@@ -8,6 +8,14 @@ const NOT_WRITABLE = "Stream isn't writeable";
 const CLUSTER_NOT_READY = "Cluster isn't ready";
 const CLUSTER_UNREACHABLE = 'None of startup nodes is available';
 /**
+ * A cluster that cannot serve the slot: a primary failed and no replica took over (with the default
+ * cluster-require-full-coverage, every slot then answers this). The server says so, but it is an outage,
+ * not a refused command: the request is answered as in embedded mode, as for a lost connection.
+ */
+const CLUSTER_DOWN = 'CLUSTERDOWN';
+/** A cluster client that kept being sent elsewhere (a node gone, slots moving) until it gave up. */
+const CLUSTER_REDIRECTED = 'Too many Cluster redirections';
+/**
  * ioredis's AbortError (a command flushed on close) and MaxRetriesPerRequestError (its one retry lost too);
  * BullMQ's ConnectionClosedError (its connection closed before or under a command).
  */
@@ -42,6 +50,11 @@ export function isConnectionError(error: unknown): boolean {
   const { message } = error;
   if (message === CONNECTION_CLOSED || message.startsWith(NOT_WRITABLE)) return true;
   if (message.startsWith(CLUSTER_NOT_READY) || message.startsWith(CLUSTER_UNREACHABLE)) return true;
+  if (message.startsWith(CLUSTER_DOWN) || message.startsWith(CLUSTER_REDIRECTED)) return true;
+  // A transaction the server discarded (EXECABORT) because its commands could not be queued, for the
+  // reasons above.
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  if (Array.isArray(previous) && previous.length > 0) return previous.every(isConnectionError);
   const code = (error as NodeJS.ErrnoException).code;
   return code !== undefined && NETWORK_CODES.has(code);
 }

@@ -7,6 +7,8 @@ import { redactedUrl } from './redis-url';
 
 const FIRST_CONNECT_WAIT_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 2000;
+/** How often a cluster that failed a command while its client stayed connected is asked whether it serves again. */
+const CLUSTER_PROBE_MS = 1000;
 
 /**
  * The process's Redis connections. The request-path client fails fast (no offline queue, one retry)
@@ -26,6 +28,7 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners = new Set<(available: boolean) => unknown>();
   private up = false;
   private closing = false;
+  private probe?: NodeJS.Timeout;
   private readonly opened = new Set<RedisClient>();
   readonly client: RedisClient;
   readonly clustered: boolean;
@@ -40,7 +43,7 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     this.clustered = isCluster(this.client);
     this.client.on('ready', () => this.transition(true));
     this.client.on('close', () => this.transition(false));
-    this.client.on('error', () => this.transition(false));
+    this.client.on('error', () => (this.clustered ? this.lost() : this.transition(false)));
   }
 
   /** Where Redis is (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES). */
@@ -87,6 +90,7 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
       return await shared(this.client);
     } catch (error) {
       if (!isConnectionError(error)) throw error;
+      this.lost();
       return local();
     }
   }
@@ -120,6 +124,7 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
+    this.stopProbe();
     for (const client of [this.client, ...this.opened]) {
       if (client.status === 'ready') await client.quit().catch(() => undefined);
       client.disconnect();
@@ -127,8 +132,42 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     this.opened.clear();
   }
 
+  /**
+   * A command failed for the connection's sake. One server's client then closes and reconnects by itself,
+   * and its events say when it is back: nothing to do here. A cluster client may stay connected while the
+   * cluster cannot serve (a primary down, CLUSTERDOWN): every command would wait out ioredis's
+   * redirections (seconds), so this process turns to embedded mode at once and asks the cluster every
+   * CLUSTER_PROBE_MS until it serves again.
+   */
+  private lost(): void {
+    if (!this.clustered || this.closing) return;
+    this.transition(false);
+    this.probe ??= setInterval(() => void this.probeCluster(), CLUSTER_PROBE_MS).unref();
+  }
+
+  /** Back once the cluster says it is ok and every primary it names answers. */
+  private async probeCluster(): Promise<void> {
+    const cluster = this.client;
+    if (!isCluster(cluster) || cluster.status !== 'ready' || this.closing) return;
+    try {
+      const info = await cluster.cluster('INFO');
+      if (!/^cluster_state:ok\r?$/m.test(info)) return;
+      await Promise.all(cluster.nodes('master').map((node) => node.ping()));
+    } catch {
+      return;
+    }
+    this.stopProbe();
+    this.transition(true);
+  }
+
+  private stopProbe(): void {
+    clearInterval(this.probe);
+    this.probe = undefined;
+  }
+
   private transition(up: boolean): void {
     if (up === this.up || this.closing) return;
+    if (up) this.stopProbe();
     this.up = up;
     if (up) this.logger.log('Redis connected: shared mode');
     else this.logger.warn('Redis connection lost: embedded mode until it returns');
