@@ -8,18 +8,16 @@ import { eventually } from './eventually';
 import { freePort } from './free-port';
 
 /** The name the sentinels monitor the primary by. */
-export const SENTINEL_NAME = 'mymaster';
+const SENTINEL_NAME = 'mymaster';
 const SENTINELS = 3;
 const QUORUM = 2;
 
 export interface RedisSentinelSet {
   /** What the gateway needs to find the primary through the sentinels. */
   readonly env: { REDIS_SENTINELS: string; REDIS_SENTINEL_NAME: string };
-  /** The port the sentinels name as the primary now (the proxy's while the first primary is behind it). */
-  primaryPort(): Promise<number>;
   /**
-   * SIGKILL the current primary and wait until every sentinel names the replica as the new primary.
-   * Resolves with the milliseconds from the kill to that agreement.
+   * SIGKILL the primary and wait until every sentinel names the replica as the new primary. Resolves with
+   * the milliseconds from the kill to that agreement. Once: the set has one replica.
    */
   killPrimary(): Promise<number>;
   /** A client of the primary found through the sentinels, for inspection; disconnected by stop(). */
@@ -146,15 +144,11 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
         REDIS_SENTINELS: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
         REDIS_SENTINEL_NAME: SENTINEL_NAME,
       },
-      primaryPort: () => primaryPortSeenBy(sentinelPorts[0]),
       killPrimary: async () => {
-        const before = await primaryPortSeenBy(sentinelPorts[0]);
-        const victim = before === proxy?.port ? primary : processes.find(({ port }) => port === before);
-        if (!victim) throw new Error(`no process of this set listens on the primary's port ${before}`);
         const killedAt = Date.now();
-        await terminate(victim.child, 'SIGKILL');
+        await terminate(primary.child, 'SIGKILL');
         // The proxy dies with the primary behind it: what it still held never reaches the replica.
-        if (victim === primary) proxy?.close();
+        proxy?.close();
         await Promise.all(
           sentinelPorts.map((port) =>
             eventually(async () => (await primaryPortSeenBy(port)) === replica.port, 30_000),
