@@ -24,6 +24,10 @@ function recordingQueue() {
       commands.push(`WAIT ${replicas} ${timeoutMs}`);
       return Promise.resolve(1);
     },
+    role: () => {
+      commands.push('ROLE');
+      return Promise.resolve(['master', 0, [['127.0.0.1', '6380', '0']]]);
+    },
   };
   const queue = {
     add: (_name: string, data: LlmJobData) => {

@@ -3,9 +3,10 @@ import { Logger } from '@nestjs/common';
 /** How long a 202 waits for a replica to hold its job before it is answered anyway. */
 export const REPLICA_WAIT_MS = 500;
 
-/** The one command this needs of a connection: Redis's WAIT. */
+/** What this needs of a connection: Redis's WAIT, and ROLE (the replicas online, third in a primary's reply). */
 interface ReplicatedConnection {
   wait(replicas: number, timeoutMs: number): Promise<number>;
+  role(): Promise<unknown[]>;
 }
 
 /**
@@ -20,7 +21,9 @@ interface ReplicatedConnection {
  *
  * When no replica acknowledges within REPLICA_WAIT_MS the job is answered all the same: with no replica
  * online (the old primary is dead and not yet back as a replica) nothing better can be done than keep the
- * job on the primary alone. A warning is logged once per transition, never per job.
+ * job on the primary alone. A warning is logged once per transition, never per job. From then on each round
+ * asks ROLE first and sends WAIT only once a replica is online again, so a primary left without replicas
+ * costs a round trip per 202, not REPLICA_WAIT_MS.
  */
 export class ReplicaAcknowledgement {
   private readonly logger = new Logger('LlmQueue');
@@ -30,7 +33,7 @@ export class ReplicaAcknowledgement {
 
   /**
    * `connection` gives the client whose writes must be covered. BullMQ types its client by the commands
-   * BullMQ itself sends; under that type is an ioredis client, which has WAIT.
+   * BullMQ itself sends; under that type is an ioredis client, which has WAIT and ROLE.
    */
   constructor(private readonly connection: () => Promise<object>) {}
 
@@ -55,8 +58,9 @@ export class ReplicaAcknowledgement {
   }
 
   private async waitForReplica(): Promise<void> {
-    const acknowledgedBy = await waitingOf(await this.connection()).wait(1, REPLICA_WAIT_MS);
-    const unreplicated = acknowledgedBy < 1;
+    const connection = waitingOf(await this.connection());
+    if (this.unreplicated && !(await replicaOnline(connection))) return;
+    const unreplicated = (await connection.wait(1, REPLICA_WAIT_MS)) < 1;
     if (unreplicated === this.unreplicated) return;
     this.unreplicated = unreplicated;
     if (unreplicated) {
@@ -71,8 +75,13 @@ export class ReplicaAcknowledgement {
 }
 
 function waitingOf(client: object): ReplicatedConnection {
-  if (!('wait' in client) || typeof client.wait !== 'function') {
-    throw new TypeError('the queue client has no WAIT command: it is not an ioredis client');
+  if (!('wait' in client && typeof client.wait === 'function' && 'role' in client)) {
+    throw new TypeError('the queue client has no WAIT or ROLE command: it is not an ioredis client');
   }
   return client as ReplicatedConnection;
+}
+
+async function replicaOnline(connection: ReplicatedConnection): Promise<boolean> {
+  const replicas = (await connection.role())[2];
+  return Array.isArray(replicas) && replicas.length > 0;
 }
