@@ -8,6 +8,7 @@ import { EXPIRED_REASON, JobView, LlmJobData, LlmJobResult, heldOf } from './llm
 import { parseError } from './llm-job.processor';
 import { QueueCapacity } from './queue-capacity';
 import { BULL_PRIORITY, LLM_JOB, LLM_PRODUCER, llmJobOptions } from './queue.constants';
+import { ReplicaAcknowledgement } from './replica-acknowledgement';
 
 /**
  * How long a count of the queue's depth stands in for a new one while the queue is roomy (under half its
@@ -31,7 +32,8 @@ const STATE_TO_STATUS: Record<string, JobStatus> = {
  * The durable job queue: BullMQ on the producers' fail-fast connection. Every call needs Redis; the
  * callers reach it through `RedisConnections.sharedOr`, which turns an outage into the memory queue
  * (new work) or STORE_UNAVAILABLE (reads). A queued job past its expiry reads `expired` even before a
- * worker gets to it.
+ * worker gets to it. Behind Sentinel a job counts as stored once a replica holds it too
+ * (ReplicaAcknowledgement), so the failover that promotes that replica keeps it.
  */
 @Injectable()
 export class BullJobQueue extends JobQueue {
@@ -39,6 +41,11 @@ export class BullJobQueue extends JobQueue {
   private readonly capacity: QueueCapacity;
   private readonly options: JobsOptions;
   private counted?: { depth: number; at: number };
+  /**
+   * Behind Sentinel only: one server has no replica to promote, and a Redis Cluster is left as it was (a
+   * job's WAIT would have to reach the shard that holds it, not the node a cluster client picks).
+   */
+  private readonly replicas?: ReplicaAcknowledgement;
 
   constructor(
     @InjectQueue(LLM_PRODUCER) private readonly queue: Queue<LlmJobData, LlmJobResult>,
@@ -48,6 +55,8 @@ export class BullJobQueue extends JobQueue {
     const { maxSize, highWatermark, lowWatermark } = config.queue;
     this.capacity = new QueueCapacity(maxSize, highWatermark, lowWatermark);
     this.options = llmJobOptions(config);
+    // BullMQ adds a job on the queue's own client: the connection whose writes WAIT must cover.
+    if (config.redis.sentinel) this.replicas = new ReplicaAcknowledgement(() => this.queue.client);
   }
 
   async add(data: LlmJobData): Promise<boolean> {
@@ -75,6 +84,7 @@ export class BullJobQueue extends JobQueue {
       jobId: data.queueId,
       priority: BULL_PRIORITY[data.priority ?? 'normal'],
     });
+    await this.replicas?.acknowledged();
   }
 
   async depth(): Promise<number> {
