@@ -50,7 +50,7 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
     this.gaugeTimer = setInterval(
       () =>
         // Only an error Redis did not cause reaches here (a refused command): the next tick tries again.
-        void this.refreshGauges().catch((error: unknown) =>
+        void this.tick().catch((error: unknown) =>
           this.logger.error({ err: error }, 'queue gauges not refreshed'),
         ),
       GAUGE_REFRESH_MS,
@@ -137,6 +137,16 @@ export class LlmQueueProducer implements ReadinessGate, OnModuleInit, OnApplicat
       // Redis is away (or went away during the hand-over): the next return tries again.
       () => undefined,
     );
+  }
+
+  /**
+   * The gauges, and a hand-over of local jobs still waiting while Redis is up: the one at Redis's return
+   * fails when the queue's own connection is not back yet (it reconnects after the request path's, a second
+   * or more after a Sentinel failover), and without another try those jobs would stay in this process.
+   */
+  private async tick(): Promise<void> {
+    await this.refreshGauges();
+    if (this.redis.available && (await this.memory.depth()) > 0) await this.handOver();
   }
 
   private async refreshGauges(): Promise<void> {

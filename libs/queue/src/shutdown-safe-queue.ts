@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { quietAfterClose } from './quiet-after-close';
 
 /**
@@ -19,10 +20,12 @@ export class ShutdownSafeQueue extends Queue {
   }
 
   override async close(): Promise<void> {
-    if (this.connection.status === 'ready') {
-      const client = await this.client;
-      if (client.status !== 'ready') client.disconnect();
-    }
+    const client = this.connection.status === 'ready' ? await this.client : undefined;
+    if (client && client.status !== 'ready') client.disconnect();
     await super.close().catch(() => undefined);
+    // Behind Sentinel, QUIT leaves ioredis's failover-detector subscriptions open (redis/ioredis#1362,
+    // fixed by #2198 in no release yet), and the process with them; disconnecting the quit client ends them.
+    // A cluster's client is shared by the producers' queues, and RedisConnections closes it.
+    if (client && !(this.opts.connection instanceof Cluster)) client.disconnect();
   }
 }
