@@ -1,3 +1,4 @@
+import { AcceptedBody } from '@breakwater/contracts';
 import { QUEUE_CALLERS, writeCallersFile } from './helpers/callers';
 import { eventually } from './helpers/eventually';
 import { TestGateway, completionOf, postJson, startGateway } from './helpers/gateway';
@@ -14,11 +15,6 @@ import { OpenAiStub, startOpenAiStub } from './helpers/stubs/openai.stub';
 const ASSESSOR = { authorization: 'Bearer assessor-key-0001' };
 const REPLICATION_LAG_MS = 200;
 const ask = (content: string) => ({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] });
-
-interface Accepted {
-  queue_id: string;
-  durable: boolean;
-}
 
 describe('the queue behind Redis Sentinel', () => {
   let sentinel: RedisSentinelSet;
@@ -51,12 +47,12 @@ describe('the queue behind Redis Sentinel', () => {
   });
 
   /** One request: its 202 body, or a failure naming the status it got instead. */
-  async function accept(prompt: string): Promise<Accepted> {
+  async function accept(prompt: string): Promise<AcceptedBody> {
     const response = await postJson(`${gateway.url}/v1/chat/completions`, ask(prompt), ASSESSOR);
     if (response.status !== 202) {
       throw new Error(`"${prompt}" answered ${response.status}: ${await response.text()}`);
     }
-    return (await response.json()) as Accepted;
+    return (await response.json()) as AcceptedBody;
   }
 
   const readiness = async (): Promise<string> =>
@@ -65,7 +61,7 @@ describe('the queue behind Redis Sentinel', () => {
   it('answers every accepted request after the primary is SIGKILLed mid-traffic and the replica promoted', async () => {
     stub.server.reply(stub.errors.serverError());
     const prompts: string[] = [];
-    const accepted: Accepted[] = [];
+    const accepted: AcceptedBody[] = [];
     /** When the primary was killed, and when a request was next answered durable. */
     const moments: { killed?: number; durableAgain?: number } = {};
     const submit = async (prompt: string): Promise<void> => {

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Server, Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { eventually } from './eventually';
 import { freePort } from './free-port';
+import { assertRedisInstalled, launchRedis, signalAndWait } from './redis-process';
 
 /** The name the sentinels monitor the primary by. */
 const SENTINEL_NAME = 'mymaster';
@@ -48,7 +49,7 @@ interface RedisProcess {
  * what the replica had not received when its primary died is what a failover loses.
  */
 export async function startRedisSentinel(options: RedisSentinelOptions = {}): Promise<RedisSentinelSet> {
-  assertInstalled();
+  assertRedisInstalled();
   const dirs: string[] = [];
   const processes: RedisProcess[] = [];
   const clients: Redis[] = [];
@@ -58,10 +59,8 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
     return dir;
   };
   const launch = async (args: string[], port: number): Promise<RedisProcess> => {
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const started = { port, child };
+    const started = { port, child: await launchRedis(args, port) };
     processes.push(started);
-    await waitUntilReady(child, port);
     return started;
   };
   const dataNode = async (replicaOf?: number): Promise<RedisProcess> => {
@@ -77,7 +76,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
   const stop = async (): Promise<void> => {
     for (const client of clients.splice(0)) client.disconnect();
     proxy?.close();
-    await Promise.all(processes.splice(0).map(({ child }) => terminate(child, 'SIGTERM')));
+    await Promise.all(processes.splice(0).map(({ child }) => signalAndWait(child, 'SIGTERM')));
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   };
 
@@ -146,7 +145,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
       },
       killPrimary: async () => {
         const killedAt = Date.now();
-        await terminate(primary.child, 'SIGKILL');
+        await signalAndWait(primary.child, 'SIGKILL');
         // The proxy dies with the primary behind it: what it still held never reaches the replica.
         proxy?.close();
         await Promise.all(
@@ -173,42 +172,6 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
     await stop();
     throw error;
   }
-}
-
-let checked = false;
-
-function assertInstalled(): void {
-  if (checked) return;
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(
-      'redis-server is not on PATH. The Sentinel tests need a real Redis 7 (its redis-server runs the sentinels ' +
-        'too): install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS).',
-    );
-  }
-  checked = true;
-}
-
-async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited: ${output}`);
-    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
-    if (ping.stdout?.trim() === 'PONG') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server on port ${port} did not become ready: ${output}`);
-}
-
-async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  await exited;
 }
 
 /** One command on a short-lived connection to a node or a sentinel (no retries: the caller polls). */
