@@ -5,12 +5,13 @@ import { RedisClient } from '@breakwater/redis';
 export const CACHE_EVENTS_CHANNEL = 'bw:cache:v1:events';
 
 /**
- * What a replica tells the others. `filled`: the Redis entry under `key` was (re)written, so waiters on it
- * wake and other replicas drop their first-tier copy; `evict`: the entry was deleted; `namespace` and
- * `all`: everything under a namespace, or everything, was deleted.
+ * What a replica tells the others. `filled`: the Redis entry under `key` was (re)written with an entry stored
+ * at `storedAt` (0: the holder stored none), so waiters on it wake and other replicas drop an older first-tier
+ * copy; `evict`: the entry was deleted; `namespace` and `all`: everything under a namespace, or everything,
+ * was deleted.
  */
 export type CacheEvent =
-  | { kind: 'filled'; key: string }
+  | { kind: 'filled'; key: string; storedAt: number }
   | { kind: 'evict'; key: string }
   | { kind: 'namespace'; namespace: string }
   | { kind: 'all' };
@@ -61,8 +62,9 @@ export class CacheBus {
   message(event: CacheEvent): string {
     switch (event.kind) {
       case 'filled':
+        return `${this.origin} filled ${event.key} ${event.storedAt}`;
       case 'evict':
-        return `${this.origin} ${event.kind} ${event.key}`;
+        return `${this.origin} evict ${event.key}`;
       case 'namespace':
         return `${this.origin} namespace ${event.namespace}`;
       case 'all':
@@ -107,9 +109,11 @@ export class CacheBus {
   }
 
   private receive(message: string): void {
-    const [origin, kind, argument] = message.split(' ');
+    const [origin, kind, argument, storedAt] = message.split(' ');
     let event: CacheEvent;
-    if (kind === 'filled' || kind === 'evict') event = { kind, key: argument };
+    // A replica of an earlier version sends no storedAt: its fill supersedes any copy, as it did then.
+    if (kind === 'filled') event = { kind, key: argument, storedAt: timeOf(storedAt) };
+    else if (kind === 'evict') event = { kind, key: argument };
     else if (kind === 'namespace') event = { kind, namespace: argument };
     else if (kind === 'all') event = { kind };
     else return;
@@ -118,4 +122,10 @@ export class CacheBus {
     }
     this.handlers.event(event, origin === this.origin);
   }
+}
+
+/** A fill's storedAt as sent; none (or not a number) supersedes every copy. */
+function timeOf(text: string | undefined): number {
+  const time = text === undefined ? NaN : Number(text);
+  return Number.isNaN(time) ? Infinity : time;
 }

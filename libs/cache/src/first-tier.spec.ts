@@ -72,4 +72,22 @@ describe('FirstTier', () => {
       expect(tier.get('a')).toBeUndefined();
     }
   });
+
+  it("drops a copy on another replica's fill only when that fill is newer than the copy", () => {
+    const tier = new FirstTier(100, 1_000_000);
+    const at = (storedAt: number): CacheEntry => ({ ...entryOf('answer'), storedAt });
+    tier.set('k', at(1_000), HOUR_MS, 100);
+    // The fill's own entry, read from Redis before its event arrived: kept.
+    tier.dropOlderThan('k', 1_000);
+    expect(tier.get('k')?.storedAt).toBe(1_000);
+    // A holder that stored nothing (0) supersedes nothing.
+    tier.dropOlderThan('k', 0);
+    expect(tier.get('k')).toBeDefined();
+    // A newer entry elsewhere, or an event of an earlier version (no time: Infinity): dropped.
+    tier.dropOlderThan('k', 1_001);
+    expect(tier.get('k')).toBeUndefined();
+    tier.set('k', at(5_000), HOUR_MS, 100);
+    tier.dropOlderThan('k', Infinity);
+    expect(tier.get('k')).toBeUndefined();
+  });
 });

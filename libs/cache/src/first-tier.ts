@@ -59,9 +59,14 @@ export class FirstTier {
     if (epoch === this.currentEpoch) this.set(key, entry, ttlMs, bytes);
   }
 
-  /** Drops a copy another replica superseded; unlike `delete`, no fill in flight is voided. */
-  drop(key: string): void {
-    this.lru?.delete(key);
+  /**
+   * Drops a copy another replica superseded with an entry stored at `storedAt`; unlike `delete`, no fill in
+   * flight is voided. A copy of that entry itself, or of a later one, stays: the event may arrive after this
+   * replica read the new entry from Redis (on a cluster the event crosses the cluster bus and can come late).
+   */
+  dropOlderThan(key: string, storedAt: number): void {
+    const held = this.lru?.peek(key);
+    if (held && held.entry.storedAt < storedAt) this.lru?.delete(key);
   }
 
   delete(key: string): number {

@@ -245,12 +245,12 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     const entry = storable ? kind.entryOf(answer, plan.ttlSeconds) : undefined;
     const value = entry ? encodeEntry(entry) : '';
     if (!entry || value.length > this.config.cache.maxEntryBytes) {
-      if (lockToken) await this.secondTier.commit(plan.key, '', 0, lockToken, this.filled(plan.key));
+      if (lockToken) await this.secondTier.commit(plan.key, '', 0, lockToken, this.filled(plan.key, 0));
       return;
     }
     const retainMs = this.retainedUntil(entry) - entry.storedAt;
     this.firstTier.set(plan.key, entry, retainMs, value.length);
-    const event = this.filled(plan.key);
+    const event = this.filled(plan.key, entry.storedAt);
     if (lockToken) await this.secondTier.commit(plan.key, value, retainMs, lockToken, event);
     else await this.secondTier.set(plan.key, value, retainMs, event);
   }
@@ -280,13 +280,13 @@ export class ResponseCache implements OnModuleInit, OnApplicationShutdown {
     return entry.expiresAt + this.staleMs;
   }
 
-  private filled(key: string): string {
-    return this.bus.message({ kind: 'filled', key });
+  private filled(key: string, storedAt: number): string {
+    return this.bus.message({ kind: 'filled', key, storedAt });
   }
 
   private onEvent(event: CacheEvent, fromHere: boolean): void {
     if (fromHere) return;
-    if (event.kind === 'filled') this.firstTier.drop(event.key);
+    if (event.kind === 'filled') this.firstTier.dropOlderThan(event.key, event.storedAt);
     else this.clearFirstTier(event);
   }
 
