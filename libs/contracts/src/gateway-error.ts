@@ -31,4 +31,13 @@ export class GatewayError extends Error {
   static invalid(param: string, message: string): GatewayError {
     return new GatewayError('INVALID_REQUEST', message, { param });
   }
+
+  /** The same error, its `Retry-After` at most `seconds` (and `seconds` when it had none). */
+  retryingWithin(seconds: number): GatewayError {
+    return new GatewayError(this.code, this.message, {
+      param: this.param,
+      retryAfterSeconds: Math.min(this.retryAfterSeconds ?? seconds, seconds),
+      cause: this.cause,
+    });
+  }
 }

@@ -186,7 +186,11 @@ export class ChatService {
       } catch (error) {
         const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
         if (!unavailable || context.signal.aborted) throw error;
-        if (directives.processingMode === 'immediate') throw this.soonRetried(error);
+        // An immediate-mode caller is typically an SDK that sleeps for `Retry-After`: the breaker's own wait
+        // would hold it far longer than a caller that chose not to be queued expects.
+        if (directives.processingMode === 'immediate') {
+          throw error.retryingWithin(this.config.resilience.immediateRetryAfterSeconds);
+        }
         return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1, error.code);
       }
     } finally {
@@ -276,20 +280,6 @@ export class ChatService {
     await done.settle();
     const { completion, provider, model } = done.answer;
     return { kind: 'answered', completion, provider, model, costUsd: done.costUsd };
-  }
-
-  /**
-   * An immediate-mode caller is typically an SDK that sleeps for `Retry-After` before it tries again; the
-   * breaker's own wait (BREAKER_RESET_TIMEOUT_SECONDS) would hold it far longer than a caller that chose
-   * not to be queued expects, so the hint is capped at IMMEDIATE_RETRY_AFTER_SECONDS.
-   */
-  private soonRetried(error: GatewayError): GatewayError {
-    const cap = this.config.resilience.immediateRetryAfterSeconds;
-    return new GatewayError(error.code, error.message, {
-      param: error.param,
-      retryAfterSeconds: Math.min(error.retryAfterSeconds ?? cap, cap),
-      cause: error.cause,
-    });
   }
 
   private async enqueue(

@@ -103,7 +103,10 @@ export class EmbeddingsService {
       } catch (error) {
         const unavailable = error instanceof GatewayError && error.code === 'PROVIDER_UNAVAILABLE';
         if (!unavailable || context.signal.aborted) throw error;
-        if (directives.processingMode === 'immediate') throw this.soonRetried(error);
+        // As for chat: Retry-After capped at IMMEDIATE_RETRY_AFTER_SECONDS.
+        if (directives.processingMode === 'immediate') {
+          throw error.retryingWithin(this.config.resilience.immediateRetryAfterSeconds);
+        }
         return await this.enqueue(step, error.message, error.retryAfterSeconds ?? 1);
       }
     } finally {
@@ -127,16 +130,6 @@ export class EmbeddingsService {
     await done.settle();
     const { embeddings, provider, model } = done.answer;
     return { kind: 'answered', embeddings, provider, model, costUsd: done.costUsd };
-  }
-
-  /** As for a chat caller in immediate mode: Retry-After capped at IMMEDIATE_RETRY_AFTER_SECONDS. */
-  private soonRetried(error: GatewayError): GatewayError {
-    const cap = this.config.resilience.immediateRetryAfterSeconds;
-    return new GatewayError(error.code, error.message, {
-      param: error.param,
-      retryAfterSeconds: Math.min(error.retryAfterSeconds ?? cap, cap),
-      cause: error.cause,
-    });
   }
 
   private async enqueue(step: Step, reason: string, retryAfterSeconds: number): Promise<EmbeddingOutcome> {
